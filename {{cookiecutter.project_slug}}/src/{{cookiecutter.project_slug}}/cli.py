@@ -1,0 +1,89 @@
+"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | version` (also `python -m {{ cookiecutter.project_slug }}`)."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from {{ cookiecutter.project_slug }} import __version__
+from {{ cookiecutter.project_slug }}.core.logging import configure_logging
+from {{ cookiecutter.project_slug }}.core.resources import check_health_once
+from {{ cookiecutter.project_slug }}.settings import Settings, SettingsError, get_settings
+
+# Exit status for settings that cannot be used, distinct from a failed check (1).
+EXIT_BAD_SETTINGS = 2
+
+# What to try when a readiness check fails, by check name.
+FIXES = {
+    "database": "Is the database server running, and does DATABASE_URL point at it?",
+    "redis": "Is Redis running, and does REDIS_URL point at it?",
+}
+
+cli = typer.Typer(help="{{ cookiecutter.project_name }}", no_args_is_help=True, add_completion=False)
+console = Console()
+error_console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        error_console.print(f"[bold red]Invalid settings[/bold red]\n{exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_SETTINGS) from None
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY", help="Worker processes.")] = 1,
+    reload: Annotated[bool | None, typer.Option(help="Restart on code changes (default: in development).")] = None,
+) -> None:
+    """Run the web server: auto-reload in development, the production server otherwise."""
+    from {{ cookiecutter.project_slug }}.web.server import run_server  # noqa: PLC0415 - loads the web stack only for serve
+
+    settings = _settings()
+    configure_logging(settings)
+    if reload is None:
+        reload = settings.environment == "development"
+    run_server(settings, host=host, port=port, workers=workers, reload=reload)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check settings and every configured service; exit 1 if anything is wrong."""
+    settings = _settings()
+    table = Table(title="{{ cookiecutter.project_name }} doctor")
+    for column in ("check", "status", "latency", "details"):
+        table.add_column(column)
+    problems = settings.problems()
+    table.add_row(
+        "settings",
+        "[yellow]warn[/yellow]" if problems else "[green]ok[/green]",
+        "",
+        "\n".join(problems) or f"environment={settings.environment.value}",
+    )
+    report = check_health_once(settings)
+    failed = False
+    for check in report.checks:
+        if check.ok:
+            details = ", ".join(f"{key}={value}" for key, value in check.details.items())
+            table.add_row(check.name, "[green]ok[/green]", f"{check.latency_ms:.1f} ms", details)
+            continue
+        failed = True
+        fix = FIXES.get(check.name, "")
+        table.add_row(check.name, "[red]fail[/red]", f"{check.latency_ms:.1f} ms", f"{check.error}\n{fix}")
+    console.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    cli()

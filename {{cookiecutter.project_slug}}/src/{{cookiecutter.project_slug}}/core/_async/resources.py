@@ -1,0 +1,62 @@
+"""Everything the process holds open, built once from settings and closed on shutdown."""
+
+import asyncio
+from dataclasses import dataclass
+from functools import partial
+
+{% if cookiecutter.use_redis -%}
+from redis.asyncio import Redis
+{% endif -%}
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine
+from {{ cookiecutter.project_slug }}.core.health import HealthRegistry
+from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
+{%- if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_redis
+{%- endif %}
+from {{ cookiecutter.project_slug }}.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    settings: Settings
+    health: HealthRegistry
+    engine: AsyncEngine
+{%- if cookiecutter.use_redis %}
+    redis: Redis
+{%- endif %}
+
+    async def close(self) -> None:
+{%- if cookiecutter.use_redis %}
+        await self.redis.aclose()
+{%- endif %}
+        await self.engine.dispose()
+
+
+def open_resources(settings: Settings) -> Resources:
+    """Build clients and register their readiness checks; no I/O happens here."""
+    health = HealthRegistry()
+    engine = create_engine(settings)
+    health.register("database", partial(check_database, engine), timeout=settings.database.connect_timeout + 1)
+{%- if cookiecutter.use_redis %}
+    redis = create_redis(settings)
+    # Optional: without Redis the service degrades (no cache) but keeps serving.
+    health.register("redis", partial(check_redis, redis), timeout=settings.redis.connect_timeout + 1, required=False)
+    return Resources(settings=settings, health=health, engine=engine, redis=redis)
+{%- else %}
+    return Resources(settings=settings, health=health, engine=engine)
+{%- endif %}
+
+
+def check_health_once(settings: Settings) -> HealthReport:
+    """Open resources, run every readiness check once and close them again (for the CLI)."""
+
+    async def run() -> HealthReport:
+        resources = open_resources(settings)
+        try:
+            return await resources.health.run()
+        finally:
+            await resources.close()
+
+    return asyncio.run(run())

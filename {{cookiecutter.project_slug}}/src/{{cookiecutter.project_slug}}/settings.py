@@ -1,0 +1,251 @@
+"""Typed settings, read once from the environment and `.env`.
+
+Conventional names that platforms set (`DATABASE_URL`, `SECRET_KEY`, ...) are top-level
+fields; everything else lives in a section, set as `SECTION__FIELD` (`DATABASE__POOL_SIZE`).
+"""
+
+import json
+import logging
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused in production
+MIN_SECRET_KEY_LENGTH = 32
+{%- if cookiecutter.database == "postgresql" %}
+DATABASE_SCHEMES = frozenset({"postgresql", "postgres"})
+{%- else %}
+DATABASE_SCHEMES = frozenset({"{{ cookiecutter.database }}"})
+{%- endif %}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+    TEST = "test"
+
+    @property
+    def is_deployed(self) -> bool:
+        """Staging mirrors production, so both refuse unsafe settings."""
+        return self in {Environment.STAGING, Environment.PRODUCTION}
+
+
+def _split_list(value: object) -> object:
+    """Accept `a,b,c` as well as a JSON list for list settings."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip().startswith("["):
+        return json.loads(value)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+StrList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
+
+
+class AppSettings(BaseModel):
+    name: str = "{{ cookiecutter.project_name }}"
+    api_prefix: str = "/api/v1"
+    # OpenAPI docs at /docs; defaults to off in staging and production.
+    docs_enabled: bool = True
+
+
+class DatabaseSettings(BaseModel):
+    # Connections per process; staging and production default to 10 + 20 overflow.
+    pool_size: int = Field(default=5, ge=1)
+    max_overflow: int = Field(default=5, ge=0)
+    # Seconds to wait for a free pooled connection before failing the request.
+    pool_timeout: float = Field(default=5.0, gt=0)
+    # Recycle connections older than this many seconds (below server idle timeouts).
+    pool_recycle: int = 1800
+    # Whole seconds to wait for the server to accept a new connection.
+    connect_timeout: int = Field(default=3, ge=1)
+    # Log every SQL statement (development only).
+    echo: bool = False
+{%- if cookiecutter.use_redis %}
+
+
+class RedisSettings(BaseModel):
+    # Seconds to wait for connect and for each reply; short, so a dead server fails fast.
+    connect_timeout: float = Field(default=1.0, gt=0)
+    socket_timeout: float = Field(default=1.0, gt=0)
+    max_connections: int = Field(default=50, ge=1)
+{%- endif %}
+
+
+class LoggingSettings(BaseModel):
+    # Optional rotating log file, in addition to stdout.
+    file: str | None = None
+    file_max_bytes: int = 10 * 1024 * 1024
+    file_backup_count: int = 5
+    # Requests slower than this are logged as warnings.
+    slow_request_ms: float = Field(default=1000.0, gt=0)
+
+
+class CorsSettings(BaseModel):
+    allow_credentials: bool = False
+    allow_methods: StrList = Field(default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"])
+    allow_headers: StrList = Field(default_factory=lambda: ["Authorization", "Content-Type"])
+
+
+class SecuritySettings(BaseModel):
+    # Host headers the app answers to; "*" accepts any (set real names in production).
+    trusted_hosts: StrList = Field(default_factory=lambda: ["*"])
+    # Strict-Transport-Security max-age, sent in deployed environments only.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+    content_security_policy: str = "default-src 'none'; frame-ancestors 'none'"
+    # Larger request bodies are refused with 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    debug: bool = False
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Defaults to text in development and json elsewhere.
+    log_format: Literal["json", "text"] = "text"
+{%- if cookiecutter.database == "postgresql" %}
+    database_url: str = "postgresql://app:app@localhost:5432/{{ cookiecutter.project_slug }}"
+{%- elif cookiecutter.database == "mysql" %}
+    database_url: str = "mysql://app:app@localhost:3306/{{ cookiecutter.project_slug }}"
+{%- else %}
+    database_url: str = "sqlite:///./{{ cookiecutter.project_slug }}.db"
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+    redis_url: str = "redis://localhost:6379/0"
+{%- endif %}
+    cors_origins: StrList = Field(default_factory=list)
+
+    app: AppSettings = Field(default_factory=AppSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+{%- if cookiecutter.use_redis %}
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+{%- endif %}
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme.split("+")[0] not in DATABASE_SCHEMES:
+            msg = "must be a {{ cookiecutter.database }}:// URL"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _apply_environment_defaults(self) -> Self:
+        """Defaults that depend on ENVIRONMENT, applied only where nothing was set."""
+        deployed = self.environment.is_deployed
+        if "log_format" not in self.model_fields_set:
+            self.log_format = "text" if self.environment is Environment.DEVELOPMENT else "json"
+        if "docs_enabled" not in self.app.model_fields_set:
+            self.app.docs_enabled = not deployed
+        if deployed and "pool_size" not in self.database.model_fields_set:
+            self.database.pool_size = 10
+        if deployed and "max_overflow" not in self.database.model_fields_set:
+            self.database.max_overflow = 20
+        return self
+
+    @property
+    def log_as_json(self) -> bool:
+        return self.log_format == "json"
+
+    def problems(self) -> list[str]:
+        """Unsafe settings, each naming the variable and the rule; never a secret's value."""
+        found: list[str] = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET_KEY:
+            found.append("SECRET_KEY is the development default; set a long random value")
+        elif len(secret) < MIN_SECRET_KEY_LENGTH:
+            found.append(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")
+        if self.debug:
+            found.append("DEBUG must be false outside development")
+        if "*" in self.cors_origins and self.cors.allow_credentials:
+            found.append("CORS_ORIGINS must not contain '*' while CORS__ALLOW_CREDENTIALS is true")
+        if self.environment.is_deployed and "database_url" not in self.model_fields_set:
+            found.append("DATABASE_URL must be set; the default points at localhost")
+{%- if cookiecutter.use_redis %}
+        if self.environment.is_deployed and "redis_url" not in self.model_fields_set:
+            found.append("REDIS_URL must be set; the default points at localhost")
+{%- endif %}
+        return found
+
+    def connection_info(self) -> dict[str, str]:
+        """What this process connects to, with passwords masked; safe to log."""
+        return {
+            "environment": self.environment.value,
+            "database": mask_password(self.database_url),
+{%- if cookiecutter.use_redis %}
+            "redis": mask_password(self.redis_url),
+{%- endif %}
+        }
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message is safe to print."""
+
+
+def mask_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def env_name(location: tuple[int | str, ...]) -> str:
+    """The environment variable behind a field location, e.g. ("database", "pool_size")."""
+    return "__".join(str(part) for part in location).upper()
+
+
+def load_settings() -> Settings:
+    """Build settings, refusing unsafe ones in staging and production.
+
+    Raises SettingsError with one line per problem; development and test only warn.
+    """
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Describe by variable and rule only: pydantic's own message echoes the input value.
+        lines = [f"{env_name(error['loc'])}: {error['msg']}" for error in exc.errors()]
+        raise SettingsError("\n".join(lines)) from None
+    problems = settings.problems()
+    if settings.environment.is_deployed and problems:
+        env = settings.environment.value
+        raise SettingsError("\n".join(f"{problem} (ENVIRONMENT={env})" for problem in problems))
+    for problem in problems:
+        logger.warning("unsafe setting: %s", problem)
+{%- if cookiecutter.database == "sqlite" %}
+    if settings.environment.is_deployed:
+        # Allowed, because SQLite was chosen on purpose, but it only suits one process on one host.
+        logger.warning("SQLite in %s: run a single process on a single host", settings.environment.value)
+{%- endif %}
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,165 @@
+"""Pure ASGI middleware: request context and access log, security headers, request body rules."""
+
+import time
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from {{ cookiecutter.project_slug }}.core.errors import AppError
+from {{ cookiecutter.project_slug }}.core.logging import AccessLog, get_logger, request_id_from, start_request_context
+from {{ cookiecutter.project_slug }}.settings import Settings
+from {{ cookiecutter.project_slug }}.web.errors import error_response
+
+REQUEST_ID_HEADER = "X-Request-ID"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+logger = get_logger(__name__)
+
+
+class RequestContextMiddleware:
+    """Request id, log context, one access log line, and the last-resort 500.
+
+    Starlette renders unhandled errors outside every user middleware; catching them here
+    keeps the request id, security headers and access log on 500 responses too.
+    """
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.access_log = AccessLog(settings.logging.slow_request_ms)
+        self.debug = settings.debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_from(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        scope.setdefault("state", {})["request_id"] = request_id
+        start_request_context(request_id=request_id)
+        status = 500
+        response_started = False
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception as exc:
+            logger.exception("unhandled error", method=scope["method"], path=scope["path"])
+            if response_started:
+                raise
+            response = error_response(exc, instance=scope["path"], request_id=request_id, debug=self.debug)
+            await response(scope, receive, send_with_request_id)
+        finally:
+            self.access_log.record(
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": settings.security.content_security_policy,
+        }
+        if settings.environment.is_deployed and settings.security.hsts_seconds:
+            headers["Strict-Transport-Security"] = f"max-age={settings.security.hsts_seconds}; includeSubDomains"
+        # Encoded once; appended to every response.
+        self.raw_headers = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *self.raw_headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestTooLarge(AppError):
+    status = 413
+    code = "request_too_large"
+    title = "Content Too Large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported Media Type"
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+class RequestBodyMiddleware:
+    """Refuse bodies over the size limit (413) and bodies that are not JSON (415).
+
+    The size is checked against Content-Length up front and counted while streaming,
+    so a chunked upload cannot get past the limit either.
+    """
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.max_body_bytes = settings.security.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        has_body = declared not in {None, "0"} or "transfer-encoding" in headers
+        refusal: AppError | None = None
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            refusal = RequestTooLarge(f"Request bodies are limited to {self.max_body_bytes} bytes.")
+        elif has_body and not _is_json(headers.get("content-type", "")):
+            refusal = UnsupportedMediaType("Send request bodies as application/json.")
+        if refusal is not None:
+            request_id = scope.get("state", {}).get("request_id")
+            await error_response(refusal, instance=scope["path"], request_id=request_id)(scope, receive, send)
+            return
+        received = 0
+        refused = False
+
+        async def limited_receive() -> Message:
+            # Past the limit: answer 413 ourselves and tell the app the client has gone.
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    refused = True
+                    too_large = RequestTooLarge(f"Request bodies are limited to {self.max_body_bytes} bytes.")
+                    request_id = scope.get("state", {}).get("request_id")
+                    await error_response(too_large, instance=scope["path"], request_id=request_id)(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def send_unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_unless_refused)
+        except Exception:
+            if not refused:
+                raise

@@ -1,0 +1,51 @@
+"""The composition root: `create_app(settings)` wires core services into a Flask app."""
+
+import atexit
+
+from flask import Flask
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
+
+from {{ cookiecutter.project_slug }} import __version__
+from {{ cookiecutter.project_slug }}.core.logging import configure_logging, get_logger
+from {{ cookiecutter.project_slug }}.core.resources import Resources, open_resources
+from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
+from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY
+from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers, validation_problem
+from {{ cookiecutter.project_slug }}.web.middleware import register_middleware
+from {{ cookiecutter.project_slug }}.web.routes import health
+
+logger = get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> OpenAPI:
+    """Build the app and its resources; nothing connects until first use, all closes at exit.
+
+    The OpenAPI document is served at /openapi/openapi.json while docs are enabled.
+    """
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = OpenAPI(
+        __name__,
+        info=Info(title=settings.app.name, version=__version__),
+        doc_ui=settings.app.docs_enabled,
+        validation_error_status=422,
+        validation_error_callback=validation_problem,
+    )
+    register_middleware(app, settings)
+    register_error_handlers(app, debug=settings.debug)
+    app.register_api(health.router)
+
+    app.extensions[RESOURCES_KEY] = open_resources(settings)
+    atexit.register(close_resources, app)
+    logger.info("started", version=__version__, **settings.connection_info())
+    return app
+
+
+def close_resources(app: Flask) -> None:
+    """Close what create_app opened; runs at process exit, and tests call it. Safe to repeat."""
+    resources: Resources | None = app.extensions.pop(RESOURCES_KEY, None)
+    if resources is None:
+        return
+    resources.close()
+    logger.info("stopped")

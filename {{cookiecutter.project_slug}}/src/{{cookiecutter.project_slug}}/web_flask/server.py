@@ -1,0 +1,68 @@
+"""How `serve` runs the app: gunicorn, or Werkzeug's reloading server in development."""
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]  # no type hints
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]  # no type hints
+from werkzeug.serving import WSGIRequestHandler
+
+from {{ cookiecutter.project_slug }}.settings import Settings
+from {{ cookiecutter.project_slug }}.web.app import create_app
+
+
+class PipelineLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hints
+    """Gunicorn's logger with its lines handed to our pipeline rather than to its own handlers."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        # As configure_logging does for foreign loggers; the access log is off (see run_server).
+        self.error_log.handlers.clear()
+        self.error_log.propagate = True
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """Gunicorn configured in code; each worker builds its own app (and connection pools)."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return create_app(self.settings)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server without its own access lines: ours already carry the request id."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int, reload: bool) -> None:
+    if reload:
+        create_app(settings).run(
+            host=host,
+            port=port,
+            debug=settings.debug,
+            use_reloader=True,
+            # Settings already read .env; Flask would copy it into os.environ as well.
+            load_dotenv=False,
+            request_handler=QuietRequestHandler,
+        )
+        return
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        # Our own pipeline logs every request with its id; gunicorn's would repeat it.
+        "accesslog": None,
+        "loglevel": settings.log_level.lower(),
+        "logger_class": PipelineLogger,
+        "proc_name": "{{ cookiecutter.project_slug }}",
+    }
+    GunicornServer(settings, options).run()

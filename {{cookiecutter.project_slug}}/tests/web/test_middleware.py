@@ -1,0 +1,97 @@
+"""Request id, security headers, body rules, trusted hosts and CORS, through the whole stack."""
+
+import httpx
+
+from {{ cookiecutter.project_slug }}.settings import CorsSettings, Environment, SecuritySettings, Settings
+from tests.web.types import ClientFactory
+
+
+def test_request_id_is_generated_and_echoed(client: httpx.Client) -> None:
+    first = client.get("/health/live").headers["X-Request-ID"]
+    second = client.get("/health/live").headers["X-Request-ID"]
+    assert len(first) == 32
+    assert first != second
+
+
+def test_valid_incoming_request_id_is_kept(client: httpx.Client) -> None:
+    response = client.get("/health/live", headers={"X-Request-ID": "abc-123.def"})
+    assert response.headers["X-Request-ID"] == "abc-123.def"
+
+
+def test_invalid_incoming_request_id_is_replaced(client: httpx.Client) -> None:
+    response = client.get("/health/live", headers={"X-Request-ID": "bad id\twith spaces" + "x" * 200})
+    assert response.headers["X-Request-ID"] != "bad id"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_security_headers_on_success_and_error(client: httpx.Client) -> None:
+    for response in (client.get("/health/live"), client.get("/missing"), client.get("/_test/boom")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        assert "X-Request-ID" in response.headers
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_only_in_deployed_environments(settings: Settings, client_for: ClientFactory) -> None:
+    production = settings.model_copy(update={"environment": Environment.PRODUCTION})
+    with client_for(production) as client:
+        response = client.get("/health/live")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_body_over_limit_is_413(settings: Settings, client_for: ClientFactory) -> None:
+    small = settings.model_copy(update={"security": SecuritySettings(max_body_bytes=64)})
+    with client_for(small) as client:
+        response = client.post("/_test/echo", json={"name": "x" * 100, "count": 1})
+        accepted = client.post("/_test/echo", json={"name": "ok", "count": 1})
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert accepted.status_code == 200
+
+
+def test_streamed_body_over_limit_is_413(settings: Settings, client_for: ClientFactory) -> None:
+    small = settings.model_copy(update={"security": SecuritySettings(max_body_bytes=64)})
+
+    def chunks() -> list[bytes]:
+        return [b'{"name": "', b"x" * 100, b'", "count": 1}']
+
+    with client_for(small) as client:
+        response = client.post("/_test/echo", content=iter(chunks()), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_non_json_body_is_415(client: httpx.Client) -> None:
+    response = client.post("/_test/echo", content=b"name=x", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_untrusted_host_is_refused(settings: Settings, client_for: ClientFactory) -> None:
+    strict = settings.model_copy(update={"security": SecuritySettings(trusted_hosts=["api.example.com"])})
+    with client_for(strict) as client:
+        refused = client.get("/health/live", headers={"Host": "evil.example.net"})
+        allowed = client.get("/health/live", headers={"Host": "api.example.com"})
+    assert refused.status_code == 400
+    assert allowed.status_code == 200
+
+
+def test_cors_preflight_allows_configured_origin_only(settings: Settings, client_for: ClientFactory) -> None:
+    cors = settings.model_copy(
+        update={"cors_origins": ["https://app.example.com"], "cors": CorsSettings(allow_credentials=True)}
+    )
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Content-Type"}
+    with client_for(cors) as client:
+        allowed = client.options("/_test/echo", headers={"Origin": "https://app.example.com", **preflight})
+        refused = client.options("/_test/echo", headers={"Origin": "https://evil.example.net", **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
+    assert refused.headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_no_cors_headers_without_configured_origins(client: httpx.Client) -> None:
+    response = client.get("/health/live", headers={"Origin": "https://app.example.com"})
+    assert "Access-Control-Allow-Origin" not in response.headers
