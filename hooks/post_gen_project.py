@@ -15,7 +15,7 @@ from typing import Any
 # Rendered by cookiecutter; JSON keeps every answer a plain string, bool or list.
 ANSWERS = r"""{{ cookiecutter | jsonify }}"""
 MANIFEST = "template-manifest.toml"
-SECRET_LINE = "SECRET_KEY="
+SECRET_LINE = "SECRET_KEY="  # noqa: S105 - the variable name, not a secret
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ def apply(plan: Plan, root: Path) -> None:
         if (root / source).exists() and not (root / target).exists():
             (root / target).parent.mkdir(parents=True, exist_ok=True)
             shutil.move(root / source, root / target)
-    for relative in {Path(path).parent for path in [*plan.remove, *plan.move]}:
-        folder = root / relative
+    for folder in {(root / path).parent for path in [*plan.remove, *plan.move]}:
         if folder != root and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
 

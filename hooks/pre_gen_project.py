@@ -26,6 +26,7 @@ TAKEN_NAMES = frozenset(
         "migrations", "src", "test", "tests",
     }
 )  # fmt: skip
+YES_NO_PROMPTS = ("use_redis",)
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 # The canonical public-version grammar from PEP 440 (epoch, release, pre, post, dev).
@@ -69,9 +70,11 @@ def problems(answers: dict[str, Any]) -> list[str]:
     version = str(answers["version"])
     if not PEP440_PATTERN.fullmatch(version):
         found.append(f"version: {version!r} is not a PEP 440 version; use the form 0.1.0")
-    for name in ("use_redis",):
-        if not isinstance(answers[name], bool):
-            found.append(f"{name}: {answers[name]!r} is not a yes/no answer; use true or false")
+    found.extend(
+        f"{name}: {answers[name]!r} is not a yes/no answer; use true or false"
+        for name in YES_NO_PROMPTS
+        if not isinstance(answers[name], bool)
+    )
     return found
 
 

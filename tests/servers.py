@@ -16,7 +16,7 @@ the ``base_dir`` passed by the caller and runs as a child of this process.
 
 # PLC0415: drivers are imported inside the readiness checks, so importing this is cheap.
 # INP001: tests/ is deliberately not a package. CPY001: the template has no headers.
-# ruff: noqa: PLC0415, INP001, CPY001
+# ruff: noqa: PLC0415
 
 from __future__ import annotations
 
@@ -43,9 +43,7 @@ if TYPE_CHECKING:
 STARTUP_TIMEOUT = 30.0  # seconds until a server must accept connections
 STOP_TIMEOUT = 30.0  # seconds until a server that ignores its stop signal is killed
 
-_INSTALL = (
-    "install it with `apt-get install -y {}` (Debian/Ubuntu) or `brew install {}`"
-)
+_INSTALL = "install it with `apt-get install -y {}` (Debian/Ubuntu) or `brew install {}`"
 _INSTALL_POSTGRESQL = _INSTALL.format("postgresql-15", "postgresql@15")
 _INSTALL_MARIADB = _INSTALL.format("mariadb-server", "mariadb")
 _INSTALL_REDIS = _INSTALL.format("redis-server", "redis")
@@ -186,9 +184,7 @@ def start_postgresql(base_dir: Path) -> Server:
         "full_page_writes": "off",
         "synchronous_commit": "off",
     }
-    options = [
-        arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")
-    ]
+    options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
     server = Server(
         name="postgresql",
         url=url,
@@ -297,9 +293,7 @@ def _mariadb_ready(port: int) -> bool:
     import pymysql
 
     try:
-        pymysql.connect(
-            host="127.0.0.1", port=port, user="root", connect_timeout=2
-        ).close()
+        pymysql.connect(host="127.0.0.1", port=port, user="root", connect_timeout=2).close()
     except pymysql.err.MySQLError:
         return False
     return True
@@ -343,12 +337,8 @@ def _postgresql_dirs() -> list[str]:
         version = bin_dir.parent.name
         return version == "15", int(version) if version.isdigit() else 0
 
-    debian = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=preference, reverse=True
-    )
-    homebrew = [
-        f"{prefix}/opt/postgresql@15/bin" for prefix in ("/opt/homebrew", "/usr/local")
-    ]
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=preference, reverse=True)
+    homebrew = [f"{prefix}/opt/postgresql@15/bin" for prefix in ("/opt/homebrew", "/usr/local")]
     return [*map(str, debian), *homebrew]
 
 
@@ -370,9 +360,7 @@ def _make_traversable(path: Path) -> None:
             directory.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
 
 
-def _run(
-    argv: list[str], log_path: Path, uid: int | None = None, gid: int | None = None
-) -> None:
+def _run(argv: list[str], log_path: Path, uid: int | None = None, gid: int | None = None) -> None:
     """Run a setup command, appending its output to ``log_path``."""
     with log_path.open("ab") as log:
         result = subprocess.run(

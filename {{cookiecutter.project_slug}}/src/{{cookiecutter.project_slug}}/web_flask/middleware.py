@@ -4,6 +4,7 @@ import time
 
 from flask import Flask, Response, g, request
 from flask_cors import CORS
+from structlog.contextvars import clear_contextvars
 from werkzeug.exceptions import SecurityError
 
 from {{ cookiecutter.project_slug }}.core.logging import AccessLog, request_id_from, start_request_context
@@ -68,6 +69,8 @@ def _register_request_context(app: Flask, settings: Settings) -> None:
             status=g.get("status", 500),
             duration_ms=(time.perf_counter() - started) * 1000,
         )
+        # A worker thread serves request after request: leave no request id on its later lines.
+        clear_contextvars()
 
 
 def _register_body_rules(app: Flask, settings: Settings) -> None:
@@ -117,6 +120,8 @@ def register_middleware(app: Flask, settings: Settings) -> None:
             max_age=CORS_MAX_AGE,
             # "*" is sent as such only without credentials; with them, the caller's origin is echoed.
             send_wildcard=not settings.cors.allow_credentials,
+            # CORS headers answer an Origin header; requests without one get none.
+            always_send=False,
             # Flask already runs after_request hooks, and so CORS, on error responses.
             intercept_exceptions=False,
         )

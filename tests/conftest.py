@@ -1,0 +1,71 @@
+"""Fixtures for the template's own suite: baking variants and real database servers."""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_cookies.plugin import Cookies, Result
+
+from tests.servers import Server, start_mariadb, start_postgresql, start_redis
+from tests.variants import check_known
+
+Bake = Callable[..., Path]
+# Passed tests per summary label; under xdist the controller sees every worker's reports.
+_passes: dict[str, int] = {}
+
+# Test functions whose passes the closing summary counts, by what they show about a variant.
+SUMMARY = {
+    "test_variant_bakes_cleanly": "baked",
+    "test_variant_lints": "linted (ruff check + format)",
+    "test_variant_type_checks": "type-checked (mypy --strict + deptry)",
+    "test_generated_suite_passes": "tested against real servers",
+    "test_clean_install_passes": "installed clean into a fresh venv",
+}
+
+
+@pytest.fixture
+def bake(cookies: Cookies) -> Bake:
+    """Bake with these answers (names checked against cookiecutter.json); return the project path."""
+
+    def run(**answers: Any) -> Path:
+        check_known(answers)
+        result: Result = cookies.bake(extra_context=answers)
+        assert result.exception is None, f"{answers}: {result.exception!r}"
+        assert result.exit_code == 0
+        assert result.project_path is not None
+        return Path(result.project_path)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    """PostgreSQL, MariaDB and Redis on loopback for this session; a missing binary is an error."""
+    base = tmp_path_factory.mktemp("servers")
+    started: dict[str, Server] = {}
+    try:
+        started["postgresql"] = start_postgresql(base)
+        started["mysql"] = start_mariadb(base)
+        started["redis"] = start_redis(base)
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" or not report.passed:
+        return
+    name = report.nodeid.split("::")[-1].split("[")[0]
+    if name in SUMMARY:
+        _passes[SUMMARY[name]] = _passes.get(SUMMARY[name], 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    terminalreporter.section("variants")
+    for label in SUMMARY.values():
+        terminalreporter.write_line(f"{_passes.get(label, 0):4d} variants {label}")

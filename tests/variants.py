@@ -1,0 +1,69 @@
+"""The option space of cookiecutter.json: every combination, the code-shaping ones, a pairwise cover."""
+
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = Path(__file__).parents[1]
+CONTEXT: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+
+# Answers that change what a project contains, each with every value it can take.
+OPTIONS: dict[str, list[Any]] = {
+    name: value if isinstance(value, list) else [True, False]
+    for name, value in CONTEXT.items()
+    if not name.startswith("_") and isinstance(value, list | bool)
+}
+# Options that change Python code (the license only changes LICENSE and pyproject metadata).
+CODE_SHAPING = [name for name in OPTIONS if name != "open_source_license"]
+
+Answers = dict[str, Any]
+
+
+def check_known(answers: Mapping[str, Any]) -> None:
+    """Cookiecutter ignores unknown keys silently; a typo here would test the default instead."""
+    unknown = set(answers) - set(CONTEXT)
+    if unknown:
+        msg = f"not prompts in cookiecutter.json: {sorted(unknown)}"
+        raise KeyError(msg)
+
+
+def variant_id(answers: Mapping[str, Any]) -> str:
+    """Readable test id, e.g. `fastapi-postgresql-redis-MIT`."""
+    parts = []
+    for name, value in answers.items():
+        if isinstance(value, bool):
+            parts.append(name.removeprefix("use_") if value else f"no-{name.removeprefix('use_')}")
+        else:
+            parts.append(str(value))
+    return "-".join(parts)
+
+
+def combinations(names: list[str]) -> Iterator[Answers]:
+    for values in itertools.product(*(OPTIONS[name] for name in names)):
+        yield dict(zip(names, values, strict=True))
+
+
+def all_variants() -> list[Answers]:
+    return list(combinations(list(OPTIONS)))
+
+
+def code_variants() -> list[Answers]:
+    return list(combinations(CODE_SHAPING))
+
+
+def _pairs(answers: Answers) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
+    return set(itertools.combinations(sorted(answers.items(), key=lambda item: item[0]), 2))
+
+
+def pairwise_variants() -> list[Answers]:
+    """A small set in which every pair of option values appears at least once (greedy, deterministic)."""
+    candidates = all_variants()
+    uncovered = set().union(*(_pairs(answers) for answers in candidates))
+    chosen: list[Answers] = []
+    while uncovered:
+        best = max(candidates, key=lambda answers: len(_pairs(answers) & uncovered))
+        chosen.append(best)
+        uncovered -= _pairs(best)
+    return chosen
