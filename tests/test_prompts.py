@@ -35,7 +35,9 @@ CRUFT = TEMPLATE / ".venv-cruft" / "bin" / "cruft"
             {"author_email": "not-an-email"}, "author_email: 'not-an-email' is not an email address", id="email"
         ),
         pytest.param({"version": "1.0-beta.final"}, "version: '1.0-beta.final' is not a PEP 440 version", id="version"),
-        pytest.param({"project_name": "  ", "project_slug": "blank"}, "project_name: must not be empty", id="empty-name"),
+        pytest.param(
+            {"project_name": "  ", "project_slug": "blank"}, "project_name: must not be empty", id="empty-name"
+        ),
     ],
 )
 def test_invalid_answer_fails_with_one_line_and_leaves_nothing(

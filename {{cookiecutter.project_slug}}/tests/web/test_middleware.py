@@ -74,6 +74,7 @@ def test_untrusted_host_is_refused(settings: Settings, client_for: ClientFactory
         refused = client.get("/health/live", headers={"Host": "evil.example.net"})
         allowed = client.get("/health/live", headers={"Host": "api.example.com"})
     assert refused.status_code == 400
+    assert refused.headers["Content-Type"] == "application/problem+json"
     assert allowed.status_code == 200
 
 

@@ -132,6 +132,11 @@ def start_request_context(**values: Any) -> None:
     bind_contextvars(**values)
 
 
+def end_request_context() -> None:
+    """Forget the finished request's fields; worker threads are reused."""
+    clear_contextvars()
+
+
 def bind_log_context(**values: Any) -> None:
     """Add fields, such as the user id, to the current request's log context."""
     bind_contextvars(**values)

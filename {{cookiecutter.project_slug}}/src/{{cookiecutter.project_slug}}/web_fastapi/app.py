@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging, get_logger
@@ -19,6 +18,7 @@ from {{ cookiecutter.project_slug }}.web.middleware import (
     RequestBodyMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
 )
 from {{ cookiecutter.project_slug }}.web.routes import health
 
@@ -32,7 +32,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
         Middleware(RequestContextMiddleware, settings=settings),
     ]
     if settings.security.trusted_hosts != ["*"]:
-        stack.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.security.trusted_hosts))
+        stack.append(Middleware(TrustedHostMiddleware, settings=settings))
     if settings.cors_origins:
         stack.append(
             Middleware(

@@ -5,7 +5,7 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.project_slug }}.core.errors import AppError
+from {{ cookiecutter.project_slug }}.core.errors import AppError, BadRequest
 from {{ cookiecutter.project_slug }}.core.logging import AccessLog, get_logger, request_id_from, start_request_context
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.errors import error_response
@@ -89,6 +89,34 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class TrustedHostMiddleware:
+    """Answer only to the configured Host names (`*.example.com` allows subdomains).
+
+    Starlette's own version answers plain text; this one answers problem+json like every other error.
+    """
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        hosts = settings.security.trusted_hosts
+        self.exact = frozenset(host for host in hosts if not host.startswith("*."))
+        self.suffixes = tuple(host[1:] for host in hosts if host.startswith("*."))
+
+    def _allowed(self, host: str) -> bool:
+        return host in self.exact or host.endswith(self.suffixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in {"http", "websocket"}:
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host", "").rsplit(":", 1)[0]
+        if self._allowed(host):
+            await self.app(scope, receive, send)
+            return
+        refusal = BadRequest("Invalid host header.")
+        request_id = scope.get("state", {}).get("request_id")
+        await error_response(refusal, instance=scope["path"], request_id=request_id)(scope, receive, send)
 
 
 class RequestTooLarge(AppError):

@@ -36,16 +36,15 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     register_error_handlers(app, debug=settings.debug)
     app.register_api(health.router)
 
-    app.extensions[RESOURCES_KEY] = open_resources(settings)
-    atexit.register(close_resources, app)
+    resources = open_resources(settings)
+    app.extensions[RESOURCES_KEY] = resources
+    atexit.register(resources.close)
     logger.info("started", version=__version__, **settings.connection_info())
     return app
 
 
 def close_resources(app: Flask) -> None:
-    """Close what create_app opened; runs at process exit, and tests call it. Safe to repeat."""
-    resources: Resources | None = app.extensions.pop(RESOURCES_KEY, None)
-    if resources is None:
-        return
+    """Close the app's resources now rather than at process exit (tests, code embedding the app)."""
+    resources: Resources = app.extensions[RESOURCES_KEY]
+    atexit.unregister(resources.close)
     resources.close()
-    logger.info("stopped")

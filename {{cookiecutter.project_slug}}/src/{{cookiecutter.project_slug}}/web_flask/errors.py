@@ -130,7 +130,7 @@ def _on_http_error(exc: HTTPException) -> Response:
     else:
         detail = exc.description or status.phrase
     headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
-    return problem_response(status=status, code=status.name.lower(), detail=detail, headers=headers)
+    return problem_response(status=status.value, code=status.name.lower(), detail=detail, headers=headers)
 
 
 def register_error_handlers(app: Flask, *, debug: bool) -> None:

@@ -4,10 +4,14 @@ import time
 
 from flask import Flask, Response, g, request
 from flask_cors import CORS
-from structlog.contextvars import clear_contextvars
 from werkzeug.exceptions import SecurityError
 
-from {{ cookiecutter.project_slug }}.core.logging import AccessLog, request_id_from, start_request_context
+from {{ cookiecutter.project_slug }}.core.logging import (
+    AccessLog,
+    end_request_context,
+    request_id_from,
+    start_request_context,
+)
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.errors import UnsupportedMediaType, too_large
 
@@ -70,7 +74,7 @@ def _register_request_context(app: Flask, settings: Settings) -> None:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
         # A worker thread serves request after request: leave no request id on its later lines.
-        clear_contextvars()
+        end_request_context()
 
 
 def _register_body_rules(app: Flask, settings: Settings) -> None:

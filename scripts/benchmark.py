@@ -1,0 +1,567 @@
+"""Benchmark the template: bake time, HTTP overhead, cold start and memory.
+
+Bakes projects in-process with cookiecutter, serves the FastAPI and Flask variants with
+one worker next to a bare one-file app, loads both with wrk over loopback and prints
+each figure against its goal. Exits 1 when a goal is missed.
+
+    .venv/bin/python scripts/benchmark.py            # full run (a few minutes)
+    .venv/bin/python scripts/benchmark.py --quick    # smoke check
+    .venv/bin/python scripts/benchmark.py --app-env LOG_LEVEL=WARNING  # without access log
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from types import FrameType
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+LIVE_PATH = "/health/live"
+STARTUP_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 5.0
+POLL_INTERVAL_S = 0.01
+SKIP_REASON_CHARS = 70
+WRK_GRACE_S = 30.0
+
+BAKE_GOAL_S = 0.5
+RATIO_GOAL = 0.8
+COLD_START_GOAL_S = 0.9
+RSS_GOAL_MIB = 100.0
+
+DEFAULT_VARIANT: dict[str, object] = {}
+# Every use_redis=true variant has the most files; BSD-3-Clause is the longest license.
+LARGEST_VARIANT: dict[str, object] = {
+    "framework": "fastapi",
+    "database": "postgresql",
+    "use_redis": True,
+    "open_source_license": "BSD-3-Clause",
+}
+
+BARE_FASTAPI = """\
+from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+"""
+
+BARE_FLASK = """\
+from flask import Flask
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/health/live")
+    def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+"""
+
+
+class BenchmarkError(Exception):
+    """A step failed; the message says which and why, in one line."""
+
+
+@dataclass(frozen=True)
+class Config:
+    bake_runs: int
+    runs: int
+    duration_s: int
+    connections: int
+    frameworks: tuple[str, ...]
+    app_env: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    answers: dict[str, object]
+    bare_source: str
+    command: Callable[[str, int], list[str]]
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    module: str
+    cwd: Path
+    env: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Sample:
+    cold_start_s: float
+    requests_per_s: float
+    p99_ms: float
+    rss_mib: float
+    master_rss_mib: float | None
+
+
+@dataclass(frozen=True)
+class Samples:
+    bare: list[Sample]
+    full: list[Sample]
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    value: str
+    goal: str = ""
+    passed: bool | None = None
+
+
+def uvicorn_command(module: str, port: int) -> list[str]:
+    return [
+        *(sys.executable, "-m", "uvicorn", f"{module}:create_app", "--factory"),
+        *("--host", HOST, "--port", str(port), "--no-access-log"),
+    ]
+
+
+def gunicorn_command(module: str, port: int) -> list[str]:
+    # No control socket: it would live in $HOME and be shared between runs.
+    return [
+        *(sys.executable, "-m", "gunicorn", "-w", "1", "--bind", f"{HOST}:{port}"),
+        *("--no-control-socket", f"{module}:create_app()"),
+    ]
+
+
+FRAMEWORKS = {
+    "fastapi": Framework(
+        "fastapi",
+        {"framework": "fastapi", "database": "sqlite", "use_redis": False},
+        BARE_FASTAPI,
+        uvicorn_command,
+    ),
+    "flask": Framework(
+        "flask",
+        {"framework": "flask", "database": "sqlite", "use_redis": False},
+        BARE_FLASK,
+        gunicorn_command,
+    ),
+}
+
+
+def progress(message: str) -> None:
+    """Progress on stderr, so stdout holds only the results."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- baking -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fd_stdout_silenced() -> Iterator[None]:
+    """Hooks run as child processes writing to descriptor 1: point it at /dev/null."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def bake(answers: Mapping[str, object], output_dir: Path, config_file: Path) -> Path:
+    """Bake one project; the config file keeps user settings and replay files out."""
+    try:
+        with fd_stdout_silenced():
+            project = cookiecutter(
+                str(TEMPLATE),
+                no_input=True,
+                output_dir=str(output_dir),
+                extra_context=dict(answers),
+                config_file=str(config_file),
+            )
+    except Exception as exc:
+        msg = f"bake {describe(answers)} failed: {type(exc).__name__}: {exc}"
+        raise BenchmarkError(msg) from exc
+    return Path(project)
+
+
+def cookiecutter_config(workdir: Path) -> Path:
+    path = workdir / "cookiecutter.yaml"
+    path.write_text(
+        f"cookiecutters_dir: {workdir / 'cookiecutters'}\nreplay_dir: {workdir / 'replay'}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def bake_times(answers: Mapping[str, object], runs: int, workdir: Path) -> list[float]:
+    """Wall time of each bake, each into a fresh directory."""
+    config_file = cookiecutter_config(workdir)
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(dir=workdir) as output_dir:
+            started = time.perf_counter()
+            bake(answers, Path(output_dir), config_file)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def describe(answers: Mapping[str, object]) -> str:
+    """Name a variant by the answers that shape it, e.g. fastapi/sqlite/no-redis/MIT."""
+    prompts = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+    chosen = {key: default[0] if isinstance(default, list) else default for key, default in prompts.items()}
+    chosen.update(answers)
+    redis = "redis" if chosen["use_redis"] else "no-redis"
+    return f"{chosen['framework']}/{chosen['database']}/{redis}/{chosen['open_source_license']}"
+
+
+# --- servers ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def is_live(port: int) -> bool:
+    connection = http.client.HTTPConnection(HOST, port, timeout=1)
+    try:
+        connection.request("GET", LIVE_PATH)
+        return connection.getresponse().status == HTTPStatus.OK
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def tail(path: Path, lines: int = 3) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return " | ".join(text[-lines:]) or "(no output)"
+
+
+def wait_until_live(process: subprocess.Popen[bytes], port: int, stderr: Path) -> None:
+    deadline = time.perf_counter() + STARTUP_TIMEOUT_S
+    while not is_live(port):
+        if process.poll() is not None:
+            msg = f"server exited with status {process.returncode}: {tail(stderr)}"
+            raise BenchmarkError(msg)
+        if time.perf_counter() > deadline:
+            msg = f"no 200 on {LIVE_PATH} within {STARTUP_TIMEOUT_S:.0f} s: {tail(stderr)}"
+            raise BenchmarkError(msg)
+        time.sleep(POLL_INTERVAL_S)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill; the server leads its own process group, so workers go too."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def serving(command: list[str], port: int, target: Target, logs: Path) -> Iterator[tuple[int, float]]:
+    """Start the server and wait for its first 200; yield its pid and that cold start."""
+    out_path, err_path = logs.with_suffix(".out"), logs.with_suffix(".err")
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=target.cwd, env=target.env, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            wait_until_live(process, port, err_path)
+            yield process.pid, time.perf_counter() - started
+        finally:
+            stop(process)
+
+
+# --- measuring ----------------------------------------------------------------------
+
+
+def rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    if match is None:
+        msg = f"no VmRSS for process {pid}"
+        raise BenchmarkError(msg)
+    return int(match.group(1)) / 1024
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The parent pid follows the state, after the parenthesised command name.
+            if int(stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def memory(pid: int) -> tuple[float, float | None]:
+    """RSS of the process serving requests; with a master process, also the master's."""
+    workers = children(pid)
+    if len(workers) == 1:
+        return rss_mib(workers[0]), rss_mib(pid)
+    return rss_mib(pid), None
+
+
+def milliseconds(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port: int, config: Config) -> tuple[float, float]:
+    """Load the server; return requests per second and p99 latency in ms."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        msg = "wrk is not installed"
+        raise BenchmarkError(msg)
+    command = [wrk, "-t1", f"-c{config.connections}", f"-d{config.duration_s}s", "--latency"]
+    result = subprocess.run(
+        [*command, f"http://{HOST}:{port}{LIVE_PATH}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=config.duration_s + WRK_GRACE_S,
+    )
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout):
+        msg = f"{match.group(1)} responses were not 2xx"
+        raise BenchmarkError(msg)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)$", result.stdout, re.MULTILINE)
+    if rate is None or p99 is None:
+        msg = f"cannot read wrk output: {result.stdout!r}"
+        raise BenchmarkError(msg)
+    return float(rate.group(1)), milliseconds(p99.group(1), p99.group(2))
+
+
+def measure(framework: Framework, target: Target, config: Config, logs: Path) -> Sample:
+    port = free_port()
+    with serving(framework.command(target.module, port), port, target, logs) as (pid, cold_start_s):
+        requests_per_s, p99_ms = run_wrk(port, config)
+        rss, master_rss = memory(pid)
+    return Sample(cold_start_s, requests_per_s, p99_ms, rss, master_rss)
+
+
+def server_env(pythonpath: Path, extra: Mapping[str, str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(pythonpath),
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(36),
+        "DATABASE_URL": f"sqlite:///{pythonpath.parent / 'bench.db'}",
+        "LOG_FORMAT": "json",
+        **extra,
+    }
+
+
+def prepare(framework: Framework, config: Config, workdir: Path) -> tuple[Target, Target]:
+    """Bake the project and write the bare app; return them as (bare, full)."""
+    project = bake(framework.answers, workdir, cookiecutter_config(workdir))
+    full = Target(
+        "full",
+        f"{project.name}.web.app",
+        project,
+        server_env(project / "src", config.app_env),
+    )
+    bare_dir = workdir / "bare"
+    bare_dir.mkdir()
+    (bare_dir / "bare_app.py").write_text(framework.bare_source, encoding="utf-8")
+    bare = Target("bare", "bare_app", bare_dir, server_env(bare_dir, {}))
+    return bare, full
+
+
+def benchmark_framework(framework: Framework, config: Config, workdir: Path) -> Samples:
+    """Bare and full alternately, each on a fresh server."""
+    samples: dict[str, list[Sample]] = {"bare": [], "full": []}
+    for target in [*prepare(framework, config, workdir)] * config.runs:
+        done = samples[target.kind]
+        sample = measure(framework, target, config, workdir / f"{target.kind}-{len(done) + 1}")
+        done.append(sample)
+        progress(
+            f"  {framework.name} {target.kind} run {len(done)}/{config.runs}: "
+            f"{sample.requests_per_s:,.0f} req/s, p99 {sample.p99_ms:.1f} ms, "
+            f"cold start {sample.cold_start_s:.2f} s, RSS {sample.rss_mib:.1f} MiB"
+        )
+    return Samples(samples["bare"], samples["full"])
+
+
+# --- report -------------------------------------------------------------------------
+
+
+def median_of(samples: Sequence[Sample], attribute: str) -> float:
+    return statistics.median(float(getattr(sample, attribute)) for sample in samples)
+
+
+def bake_figure(answers: Mapping[str, object], config: Config, workdir: Path) -> tuple[str, float]:
+    """Bake the variant repeatedly; return the figure as text and the median in seconds."""
+    progress(f"bake {describe(answers)}: {config.bake_runs} runs")
+    times = bake_times(answers, config.bake_runs, workdir)
+    median = statistics.median(times)
+    return f"{median:.3f} s median of {len(times)} (min {min(times):.3f}, max {max(times):.3f})", median
+
+
+def bake_rows(config: Config, workdir: Path) -> list[Row]:
+    value, median = bake_figure(DEFAULT_VARIANT, config, workdir)
+    default = Row(f"bake default ({describe(DEFAULT_VARIANT)})", value, f"< {BAKE_GOAL_S} s", median < BAKE_GOAL_S)
+    value, _ = bake_figure(LARGEST_VARIANT, config, workdir)
+    return [default, Row(f"bake largest ({describe(LARGEST_VARIANT)})", value)]
+
+
+def http_rows(name: str, samples: Samples) -> list[Row]:
+    bare_rate = median_of(samples.bare, "requests_per_s")
+    full_rate = median_of(samples.full, "requests_per_s")
+    ratio = full_rate / bare_rate
+    cold = median_of(samples.full, "cold_start_s")
+    rss = max(sample.rss_mib for sample in samples.full)
+    n = len(samples.full)
+    rows = [
+        Row(f"{name} req/s bare | full, median of {n}", f"{bare_rate:,.0f} | {full_rate:,.0f}"),
+        Row(f"{name} ratio full/bare", f"{ratio:.2f}", f">= {RATIO_GOAL}", ratio >= RATIO_GOAL),
+        Row(
+            f"{name} p99 latency bare | full",
+            f"{median_of(samples.bare, 'p99_ms'):.1f} ms | {median_of(samples.full, 'p99_ms'):.1f} ms",
+        ),
+        Row(
+            f"{name} cold start full, median of {n}",
+            f"{cold:.2f} s (bare {median_of(samples.bare, 'cold_start_s'):.2f} s)",
+            f"< {COLD_START_GOAL_S} s",
+            cold < COLD_START_GOAL_S,
+        ),
+        Row(
+            f"{name} RSS after load, full{' worker' if is_master(samples) else ''}",
+            f"{rss:.1f} MiB (bare {max(sample.rss_mib for sample in samples.bare):.1f} MiB)",
+            f"< {RSS_GOAL_MIB:.0f} MiB",
+            rss < RSS_GOAL_MIB,
+        ),
+    ]
+    masters = [sample.master_rss_mib for sample in samples.full if sample.master_rss_mib]
+    if masters:
+        rows.append(Row(f"{name} RSS full master (not serving)", f"{max(masters):.1f} MiB"))
+    return rows
+
+
+def is_master(samples: Samples) -> bool:
+    return any(sample.master_rss_mib is not None for sample in samples.full)
+
+
+def table(rows: Sequence[Row]) -> str:
+    cells = [("figure", "value", "goal", "result")] + [
+        (row.figure, row.value, row.goal, {True: "pass", False: "FAIL", None: ""}[row.passed]) for row in rows
+    ]
+    widths = [max(len(cell[column]) for cell in cells) for column in range(4)]
+    lines = ["  ".join(text.ljust(width) for text, width in zip(cell, widths, strict=True)).rstrip() for cell in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+# --- command line -------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Config:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="smoke check: 1 bake, 1 run of 3 s each")
+    parser.add_argument("--bake-runs", type=int, help="bakes per variant (default 10, quick 1)")
+    parser.add_argument("--runs", type=int, help="load runs per app (default 3, quick 1)")
+    parser.add_argument("--duration", type=int, help="seconds per wrk run (default 10, quick 3)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument(
+        "--framework",
+        action="append",
+        choices=sorted(FRAMEWORKS),
+        help="benchmark only this framework (repeatable; default all)",
+    )
+    parser.add_argument(
+        "--app-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the baked app, e.g. LOG_LEVEL=WARNING (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    if any("=" not in item for item in args.app_env):
+        parser.error("--app-env takes NAME=VALUE")
+    return Config(
+        bake_runs=args.bake_runs or (1 if args.quick else 10),
+        runs=args.runs or (1 if args.quick else 3),
+        duration_s=args.duration or (3 if args.quick else 10),
+        connections=args.connections,
+        frameworks=tuple(args.framework or FRAMEWORKS),
+        app_env=dict(item.split("=", 1) for item in args.app_env),
+    )
+
+
+def exit_on_sigterm(signum: int, _: FrameType | None) -> NoReturn:
+    """Turn SIGTERM into SystemExit so every `finally` stops its server."""
+    raise SystemExit(128 + signum)
+
+
+def run(config: Config, workdir: Path) -> list[Row]:
+    rows = bake_rows(config, workdir) if config.bake_runs else []
+    for name in config.frameworks:
+        progress(f"{name}: {config.runs} x (bare, full), wrk -t1 -c{config.connections} -d{config.duration_s}s")
+        framework_dir = workdir / name
+        framework_dir.mkdir()
+        try:
+            samples = benchmark_framework(FRAMEWORKS[name], config, framework_dir)
+        except (BenchmarkError, subprocess.SubprocessError) as exc:
+            print(f"{name}: skipped: {exc}", flush=True)
+            rows.append(Row(name, f"skipped: {str(exc)[:SKIP_REASON_CHARS]}"))
+            continue
+        rows.extend(http_rows(name, samples))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="benchmark-") as workdir:
+            rows = run(config, Path(workdir))
+    except KeyboardInterrupt:
+        progress("interrupted; servers stopped")
+        return 130
+    print(
+        f"\n{table(rows)}\n\nwrk -t1 -c{config.connections} -d{config.duration_s}s, {config.runs} run(s) per app, "
+        f"{os.cpu_count()} CPUs; took {time.perf_counter() - started:.0f} s"
+    )
+    return 1 if any(row.passed is False for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
