@@ -33,7 +33,13 @@ def engine_url(database_url: str) -> URL:
 def pool_status(pool: Pool) -> dict[str, int]:
     if not isinstance(pool, QueuePool):
         return {}
-    return {"pool_size": pool.size(), "checked_out": pool.checkedout(), "overflow": pool.overflow()}
+    # overflow() counts down from -pool_size while the pool fills; report only real overflow.
+    return {
+        "pool_size": pool.size(),
+        "checked_out": pool.checkedout(),
+        "idle": pool.checkedin(),
+        "overflow": max(pool.overflow(), 0),
+    }
 
 
 def create_engine(settings: Settings) -> Engine:
