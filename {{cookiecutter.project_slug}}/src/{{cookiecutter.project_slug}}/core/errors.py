@@ -46,6 +46,18 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class RequestTooLarge(AppError):
+    status = 413
+    code = "request_too_large"
+    title = "Content Too Large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported Media Type"
+
+
 class ValidationFailed(AppError):
     status = 422
     code = "validation_failed"

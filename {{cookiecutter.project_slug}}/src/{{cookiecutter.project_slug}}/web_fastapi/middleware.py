@@ -5,7 +5,8 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.project_slug }}.core.errors import AppError, BadRequest
+from {{ cookiecutter.project_slug }}.core.errors import AppError, BadRequest, RequestTooLarge, UnsupportedMediaType
+from {{ cookiecutter.project_slug }}.core.http_policy import is_json, security_headers
 from {{ cookiecutter.project_slug }}.core.logging import AccessLog, get_logger, request_id_from, start_request_context
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.errors import error_response
@@ -67,16 +68,10 @@ class RequestContextMiddleware:
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
-        headers = {
-            "X-Content-Type-Options": "nosniff",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
-            "Content-Security-Policy": settings.security.content_security_policy,
-        }
-        if settings.environment.is_deployed and settings.security.hsts_seconds:
-            headers["Strict-Transport-Security"] = f"max-age={settings.security.hsts_seconds}; includeSubDomains"
         # Encoded once; appended to every response.
-        self.raw_headers = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+        self.raw_headers = [
+            (name.lower().encode(), value.encode()) for name, value in security_headers(settings).items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,23 +114,6 @@ class TrustedHostMiddleware:
         await error_response(refusal, instance=scope["path"], request_id=request_id)(scope, receive, send)
 
 
-class RequestTooLarge(AppError):
-    status = 413
-    code = "request_too_large"
-    title = "Content Too Large"
-
-
-class UnsupportedMediaType(AppError):
-    status = 415
-    code = "unsupported_media_type"
-    title = "Unsupported Media Type"
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
-
-
 class RequestBodyMiddleware:
     """Refuse bodies over the size limit (413) and bodies that are not JSON (415).
 
@@ -157,7 +135,7 @@ class RequestBodyMiddleware:
         refusal: AppError | None = None
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             refusal = RequestTooLarge(f"Request bodies are limited to {self.max_body_bytes} bytes.")
-        elif has_body and not _is_json(headers.get("content-type", "")):
+        elif has_body and not is_json(headers.get("content-type", "")):
             refusal = UnsupportedMediaType("Send request bodies as application/json.")
         if refusal is not None:
             request_id = scope.get("state", {}).get("request_id")

@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from {{ cookiecutter.project_slug }}.core.errors import AppError, problem_details
+from {{ cookiecutter.project_slug }}.core.errors import AppError, RequestTooLarge, problem_details
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 from {{ cookiecutter.project_slug }}.web.deps import current_request_id
 
@@ -24,18 +24,6 @@ PARAMETER_LOCATIONS = {
 }
 
 logger = get_logger(__name__)
-
-
-class RequestTooLarge(AppError):
-    status = 413
-    code = "request_too_large"
-    title = "Content Too Large"
-
-
-class UnsupportedMediaType(AppError):
-    status = 415
-    code = "unsupported_media_type"
-    title = "Unsupported Media Type"
 
 
 def problem_response(

@@ -6,6 +6,8 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import SecurityError
 
+from {{ cookiecutter.project_slug }}.core.errors import UnsupportedMediaType
+from {{ cookiecutter.project_slug }}.core.http_policy import is_json, security_headers
 from {{ cookiecutter.project_slug }}.core.logging import (
     AccessLog,
     end_request_context,
@@ -13,29 +15,12 @@ from {{ cookiecutter.project_slug }}.core.logging import (
     start_request_context,
 )
 from {{ cookiecutter.project_slug }}.settings import Settings
-from {{ cookiecutter.project_slug }}.web.errors import UnsupportedMediaType, too_large
+from {{ cookiecutter.project_slug }}.web.errors import too_large
 
 REQUEST_ID_HEADER = "X-Request-ID"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Browsers may cache a preflight answer this many seconds.
 CORS_MAX_AGE = 600
-
-
-def security_headers(settings: Settings) -> dict[str, str]:
-    headers = {
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": settings.security.content_security_policy,
-    }
-    if settings.environment.is_deployed and settings.security.hsts_seconds:
-        headers["Strict-Transport-Security"] = f"max-age={settings.security.hsts_seconds}; includeSubDomains"
-    return headers
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def _werkzeug_host(pattern: str) -> str:
@@ -98,7 +83,7 @@ def _register_body_rules(app: Flask, settings: Settings) -> None:
         has_body = declared not in {None, "0"} or "Transfer-Encoding" in request.headers
         if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
             raise too_large()
-        if has_body and not _is_json(request.headers.get("Content-Type", "")):
+        if has_body and not is_json(request.headers.get("Content-Type", "")):
             raise UnsupportedMediaType("Send request bodies as application/json.")
         if declared is None and has_body:
             # Werkzeug stops a streamed body at the limit without saying so: read one byte past it.
