@@ -31,7 +31,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+from cookiecutter.main import cookiecutter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -408,6 +408,7 @@ def prepare(framework: Framework, config: Config, workdir: Path) -> tuple[Target
 def benchmark_framework(framework: Framework, config: Config, workdir: Path) -> Samples:
     """Bare and full alternately, each on a fresh server."""
     samples: dict[str, list[Sample]] = {"bare": [], "full": []}
+    # (bare, full) repeated: bare, full, bare, full, ...
     for target in [*prepare(framework, config, workdir)] * config.runs:
         done = samples[target.kind]
         sample = measure(framework, target, config, workdir / f"{target.kind}-{len(done) + 1}")
@@ -469,7 +470,7 @@ def http_rows(name: str, samples: Samples) -> list[Row]:
             rss < RSS_GOAL_MIB,
         ),
     ]
-    masters = [sample.master_rss_mib for sample in samples.full if sample.master_rss_mib]
+    masters = [sample.master_rss_mib for sample in samples.full if sample.master_rss_mib is not None]
     if masters:
         rows.append(Row(f"{name} RSS full master (not serving)", f"{max(masters):.1f} MiB"))
     return rows
@@ -492,13 +493,32 @@ def table(rows: Sequence[Row]) -> str:
 # --- command line -------------------------------------------------------------------
 
 
+def count(minimum: int) -> Callable[[str], int]:
+    """Build an argparse type that accepts whole numbers of at least `minimum`."""
+
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < minimum:
+            msg = f"expected a whole number >= {minimum}, got {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+        return int(text)
+
+    return parse
+
+
+def pick(given: int | None, *, quick: int, full: int, is_quick: bool) -> int:
+    """Return the explicit value if there is one, else the default of the mode."""
+    if given is not None:
+        return given
+    return quick if is_quick else full
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smoke check: 1 bake, 1 run of 3 s each")
-    parser.add_argument("--bake-runs", type=int, help="bakes per variant (default 10, quick 1)")
-    parser.add_argument("--runs", type=int, help="load runs per app (default 3, quick 1)")
-    parser.add_argument("--duration", type=int, help="seconds per wrk run (default 10, quick 3)")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--bake-runs", type=count(0), help="bakes per variant; 0 skips baking (default 10, quick 1)")
+    parser.add_argument("--runs", type=count(1), help="load runs per app (default 3, quick 1)")
+    parser.add_argument("--duration", type=count(1), help="seconds per wrk run (default 10, quick 3)")
+    parser.add_argument("--connections", type=count(1), default=32, help="wrk connections (default 32)")
     parser.add_argument(
         "--framework",
         action="append",
@@ -516,9 +536,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     if any("=" not in item for item in args.app_env):
         parser.error("--app-env takes NAME=VALUE")
     return Config(
-        bake_runs=args.bake_runs or (1 if args.quick else 10),
-        runs=args.runs or (1 if args.quick else 3),
-        duration_s=args.duration or (3 if args.quick else 10),
+        bake_runs=pick(args.bake_runs, quick=1, full=10, is_quick=args.quick),
+        runs=pick(args.runs, quick=1, full=3, is_quick=args.quick),
+        duration_s=pick(args.duration, quick=3, full=10, is_quick=args.quick),
         connections=args.connections,
         frameworks=tuple(args.framework or FRAMEWORKS),
         app_env=dict(item.split("=", 1) for item in args.app_env),
