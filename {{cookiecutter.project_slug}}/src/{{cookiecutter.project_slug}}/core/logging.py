@@ -4,11 +4,12 @@ Every record goes through the same structlog processors: JSON lines or readable 
 request context from ContextVars, secrets redacted.
 """
 
+import functools
 import logging
 import logging.handlers
 import re
+import secrets
 import sys
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,12 +29,16 @@ FOREIGN_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn", "gunicorn.error", "sq
 SILENCED_LOGGERS = ("uvicorn.access", "gunicorn.access")
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_sensitive(key: str) -> bool:
+    # Cached: the same few keys come back on every line.
     lowered = key.lower()
     return any(part in lowered for part in SENSITIVE_KEY_PARTS)
 
 
 def _redact(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool | None):
+        return value  # the common case, checked first: every line goes through here
     if isinstance(value, Mapping):
         return {key: REDACTED if _is_sensitive(str(key)) else _redact(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -123,7 +128,7 @@ def request_id_from(header: str | None) -> str:
     """The caller's request id when it is a sane token, otherwise a new one."""
     if header and REQUEST_ID_PATTERN.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def start_request_context(**values: Any) -> None:
