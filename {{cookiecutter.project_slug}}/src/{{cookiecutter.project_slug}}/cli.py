@@ -9,7 +9,7 @@ from rich.table import Table
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging
 from {{ cookiecutter.project_slug }}.core.resources import check_health_once
-from {{ cookiecutter.project_slug }}.settings import Settings, SettingsError, get_settings
+from {{ cookiecutter.project_slug }}.settings import Environment, Settings, SettingsError, get_settings
 
 # Exit status for settings that cannot be used, distinct from a failed check (1).
 EXIT_BAD_SETTINGS = 2
@@ -46,7 +46,7 @@ def serve(
     settings = _settings()
     configure_logging(settings)
     if reload is None:
-        reload = settings.environment == "development"
+        reload = settings.environment is Environment.DEVELOPMENT
     run_server(settings, host=host, port=port, workers=workers, reload=reload)
 
 

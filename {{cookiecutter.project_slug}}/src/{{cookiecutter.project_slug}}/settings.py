@@ -59,7 +59,6 @@ StrList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
 class AppSettings(BaseModel):
     name: str = "{{ cookiecutter.project_name }}"
-    api_prefix: str = "/api/v1"
     # OpenAPI docs at /docs; defaults to off in staging and production.
     docs_enabled: bool = True
 

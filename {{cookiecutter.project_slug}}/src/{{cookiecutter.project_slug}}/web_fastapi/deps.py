@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from {{ cookiecutter.project_slug }}.core.resources import Resources
-from {{ cookiecutter.project_slug }}.settings import Settings
 
 
 def get_resources(request: Request) -> Resources:
@@ -13,9 +12,4 @@ def get_resources(request: Request) -> Resources:
     return resources
 
 
-def get_settings(request: Request) -> Settings:
-    return get_resources(request).settings
-
-
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -17,6 +17,12 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 logger = get_logger(__name__)
 
 
+def _request_id(scope: Scope) -> str | None:
+    """The id RequestContextMiddleware gave this request."""
+    request_id: str | None = scope.get("state", {}).get("request_id")
+    return request_id
+
+
 class RequestContextMiddleware:
     """Request id, log context, one access log line, and the last-resort 500.
 
@@ -110,8 +116,7 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
         refusal = BadRequest("Invalid host header.")
-        request_id = scope.get("state", {}).get("request_id")
-        await error_response(refusal, instance=scope["path"], request_id=request_id)(scope, receive, send)
+        await error_response(refusal, instance=scope["path"], request_id=_request_id(scope))(scope, receive, send)
 
 
 class RequestBodyMiddleware:
@@ -138,8 +143,7 @@ class RequestBodyMiddleware:
         elif has_body and not is_json(headers.get("content-type", "")):
             refusal = UnsupportedMediaType("Send request bodies as application/json.")
         if refusal is not None:
-            request_id = scope.get("state", {}).get("request_id")
-            await error_response(refusal, instance=scope["path"], request_id=request_id)(scope, receive, send)
+            await error_response(refusal, instance=scope["path"], request_id=_request_id(scope))(scope, receive, send)
             return
         received = 0
         refused = False
@@ -155,8 +159,8 @@ class RequestBodyMiddleware:
                 if received > self.max_body_bytes:
                     refused = True
                     too_large = RequestTooLarge(f"Request bodies are limited to {self.max_body_bytes} bytes.")
-                    request_id = scope.get("state", {}).get("request_id")
-                    await error_response(too_large, instance=scope["path"], request_id=request_id)(scope, receive, send)
+                    response = error_response(too_large, instance=scope["path"], request_id=_request_id(scope))
+                    await response(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 

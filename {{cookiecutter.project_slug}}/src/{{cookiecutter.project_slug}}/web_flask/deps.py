@@ -3,7 +3,6 @@
 from flask import current_app, g
 
 from {{ cookiecutter.project_slug }}.core.resources import Resources
-from {{ cookiecutter.project_slug }}.settings import Settings
 
 # Where create_app keeps the process's resources, in `app.extensions`.
 RESOURCES_KEY = "resources"
@@ -12,10 +11,6 @@ RESOURCES_KEY = "resources"
 def current_resources() -> Resources:
     resources: Resources = current_app.extensions[RESOURCES_KEY]
     return resources
-
-
-def current_settings() -> Settings:
-    return current_resources().settings
 
 
 def current_request_id() -> str | None:
