@@ -1,12 +1,62 @@
-"""Settings for tests: real servers named by TEST_* variables, never the development ones."""
+"""Settings for tests: real servers named by TEST_* variables, never the development ones.
+
+The test database is created for the run, migrated with Alembic and dropped at the end; tests
+that write go through a transaction that is rolled back (see tests/web/conftest.py).
+"""
 
 import os
 import socket
+{%- if cookiecutter.database == "sqlite" %}
+from collections.abc import Callable
 from pathlib import Path
+{%- else %}
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+{%- endif %}
 
 import pytest
+from alembic import command
+{%- if cookiecutter.database == "sqlite" %}
 
+from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
 from {{ cookiecutter.project_slug }}.settings import Environment, Settings
+{%- else %}
+
+from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
+from {{ cookiecutter.project_slug }}.settings import Environment, Settings
+from tests.database import temporary_database
+{%- endif %}
+{%- if cookiecutter.database == "postgresql" %}
+
+# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
+DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://app:app@localhost:5432/postgres")
+{%- elif cookiecutter.database == "mysql" %}
+
+# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
+DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "mysql://root:app@localhost:3306/mysql")
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379/15")
+{%- endif %}
+
+# Makes an empty, unmigrated database and returns its URL (see the `empty_database` fixture).
+DatabaseFactory = Callable[[], str]
+
+
+def make_settings(database_url: str) -> Settings:
+    """Test settings; `.env` is ignored so a developer's file cannot leak into tests."""
+    return Settings(
+        _env_file=None,
+        environment=Environment.TEST,
+        database_url=database_url,
+{%- if cookiecutter.use_redis %}
+        redis_url=REDIS_URL,
+{%- endif %}
+    )
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(make_settings(database_url)), revision)
 
 
 @pytest.fixture(scope="session")
@@ -15,39 +65,51 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+{%- if cookiecutter.database == "sqlite" %}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This run's database file, migrated to head the way production is."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
+    migrate(url)
+    return url
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-{%- if cookiecutter.database == "sqlite" %}
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def empty_database(tmp_path: Path) -> DatabaseFactory:
+    """Makes fresh database files that no migration has touched."""
+    paths = iter(tmp_path / f"empty-{number}.db" for number in range(100))
+    return lambda: f"sqlite:///{next(paths)}"
 {%- else %}
-{%- if cookiecutter.database == "postgresql" %}
-    return os.environ.get("TEST_DATABASE_URL", "postgresql://app:app@localhost:5432/postgres")
-{%- else %}
-    return os.environ.get("TEST_DATABASE_URL", "mysql://app:app@localhost:3306/mysql")
-{%- endif %}
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A database created for this run, migrated to head the way production is, dropped at the end."""
+    with temporary_database(DATABASE_SERVER_URL) as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture
+def empty_database() -> Iterator[DatabaseFactory]:
+    """Makes databases that no migration has touched; all are dropped after the test."""
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(temporary_database(DATABASE_SERVER_URL))
 {%- endif %}
 {%- if cookiecutter.use_redis %}
 
 
 @pytest.fixture
 def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL", "redis://localhost:6379/15")
+    return REDIS_URL
 {%- endif %}
 
 
 @pytest.fixture
-def settings(database_url: str{% if cookiecutter.use_redis %}, redis_url: str{% endif %}) -> Settings:
-    """Test settings; `.env` is ignored so a developer's file cannot leak into tests."""
-    return Settings(
-        _env_file=None,
-        environment=Environment.TEST,
-        database_url=database_url,
-{%- if cookiecutter.use_redis %}
-        redis_url=redis_url,
-{%- endif %}
-    )
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
 
 
 @pytest.fixture

@@ -1,13 +1,19 @@
-"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | version` (also `python -m {{ cookiecutter.project_slug }}`)."""
+"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db | version` (also `python -m {{ cookiecutter.project_slug }}`)."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging
+from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
 from {{ cookiecutter.project_slug }}.core.resources import check_health_once
 from {{ cookiecutter.project_slug }}.settings import Environment, Settings, SettingsError, get_settings
 
@@ -21,6 +27,8 @@ FIXES = {
 }
 
 cli = typer.Typer(help="{{ cookiecutter.project_name }}", no_args_is_help=True, add_completion=False)
+db = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
+cli.add_typer(db, name="db")
 console = Console()
 error_console = Console(stderr=True)
 
@@ -72,11 +80,56 @@ def doctor() -> None:
             table.add_row(check.name, "[green]ok[/green]", f"{check.latency_ms:.1f} ms", details)
             continue
         failed = True
-        fix = FIXES.get(check.name, "")
+        # A check that reached its dependency says what is wrong; otherwise suggest where to look.
+        fix = "" if check.details else FIXES.get(check.name, "")
         table.add_row(check.name, "[red]fail[/red]", f"{check.latency_ms:.1f} ms", f"{check.error}\n{fix}")
     console.print(table)
     if failed:
         raise typer.Exit(1)
+
+
+def _alembic(run: Callable[[Config], object]) -> None:
+    """Run an Alembic command with the app's settings; its errors become a message and exit 1."""
+    settings = _settings()
+    configure_logging(settings)
+    try:
+        run(alembic_config(settings))
+    except (CommandError, SQLAlchemyError) as exc:
+        error_console.print(f"[bold red]Migration failed[/bold red]\n{exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@db.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: all)."""
+    _alembic(lambda config: command.upgrade(config, revision))
+
+
+@db.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision: -1, an id or base.")]) -> None:
+    """Revert migrations down to REVISION."""
+    _alembic(lambda config: command.downgrade(config, revision))
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    _alembic(lambda config: command.current(config, verbose=True))
+
+
+@db.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+    autogenerate: Annotated[bool, typer.Option(help="Compare the models with the database.")] = True,
+) -> None:
+    """Write a new migration, by default from the difference between the models and the database."""
+    _alembic(lambda config: command.revision(config, message=message, autogenerate=autogenerate))
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit 1 if the models and the migrated database differ (a migration is missing)."""
+    _alembic(command.check)
 
 
 @cli.command()

@@ -75,6 +75,8 @@ class DatabaseSettings(BaseModel):
     connect_timeout: int = Field(default=3, ge=1)
     # Log every SQL statement (development only).
     echo: bool = False
+    # Readiness fails while the schema is behind the code (run `{{ cookiecutter.project_slug }} db upgrade`).
+    check_migrations: bool = True
 {%- if cookiecutter.use_redis %}
 
 

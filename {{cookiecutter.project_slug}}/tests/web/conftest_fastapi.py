@@ -1,18 +1,27 @@
 """The FastAPI app under test, served in-process through its lifespan."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from {{ cookiecutter.project_slug }}.core.db import unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
+from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate
+from {{ cookiecutter.project_slug }}.core.item.service import ItemService
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.app import create_app
+from {{ cookiecutter.project_slug }}.web.deps import SessionDep, get_session
 from tests.web.types import ClientFactory
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.project_slug }}.core.resources import Resources
 
 OPENAPI_PATH = "/openapi.json"
 
@@ -37,6 +46,11 @@ def add_test_routes(app: FastAPI) -> None:
     async def conflict() -> None:
         raise Conflict("Already exists")
 
+    @app.post("/_test/create-then-fail")
+    async def create_then_fail(session: SessionDep, body: ItemCreate) -> None:
+        await ItemService(session).create(body)
+        raise RuntimeError("failed after writing")
+
 
 @contextmanager
 def serve(settings: Settings) -> Iterator[httpx.Client]:
@@ -52,10 +66,39 @@ def client_for() -> ClientFactory:
     return serve
 
 
+@asynccontextmanager
+async def rolled_back(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Give every request a session on one connection whose transaction is rolled back at the end.
+
+    The app's commits become SAVEPOINT releases, its rollbacks rollbacks to the savepoint.
+    """
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        sessions = async_sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+        async def session_in_transaction() -> AsyncIterator[AsyncSession]:
+            async with unit_of_work(sessions) as session:
+                yield session
+
+        app.dependency_overrides[get_session] = session_in_transaction
+        try:
+            yield
+        finally:
+            del app.dependency_overrides[get_session]
+            await transaction.rollback()
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[httpx.Client]:
+    """A client whose requests change nothing beyond the test."""
     with serve(settings) as client:
-        yield client
+        assert isinstance(client, TestClient)
+        resources: Resources = client.app_state["resources"]
+        app = client.app
+        assert isinstance(app, FastAPI)
+        assert client.portal is not None  # set while the client is open
+        with client.portal.wrap_async_context_manager(rolled_back(app, resources.engine)):
+            yield client
 
 
 @pytest.fixture

@@ -2,20 +2,27 @@
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from flask import Flask
 from flask_openapi3.openapi import OpenAPI
 from pydantic import BaseModel
+from sqlalchemy.orm import sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
+from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate
+from {{ cookiecutter.project_slug }}.core.item.service import ItemService
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.app import close_resources, create_app
+from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY, current_session
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from {{ cookiecutter.project_slug }}.core.resources import Resources
     from tests.web.types import ClientFactory
 
 OPENAPI_PATH = "/openapi/openapi.json"
@@ -41,6 +48,11 @@ def add_test_routes(app: OpenAPI) -> None:
     def conflict() -> None:
         raise Conflict("Already exists")
 
+    @app.post("/_test/create-then-fail")
+    def create_then_fail(body: ItemCreate) -> None:
+        ItemService(current_session()).create(body)
+        raise RuntimeError("failed after writing")
+
 
 def as_served(app: "WSGIApplication") -> "WSGIApplication":
     """The app as gunicorn and Werkzeug call it: with a body the server has delimited.
@@ -57,15 +69,39 @@ def as_served(app: "WSGIApplication") -> "WSGIApplication":
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[httpx.Client]:
-    app = create_app(settings)
-    add_test_routes(app)
+def serve_app(app: OpenAPI) -> Iterator[httpx.Client]:
     transport = httpx.WSGITransport(app=as_served(app), raise_app_exceptions=False)
     try:
         with httpx.Client(transport=transport, base_url="http://testserver") as client:
             yield client
     finally:
         close_resources(app)
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[httpx.Client]:
+    app = create_app(settings)
+    add_test_routes(app)
+    with serve_app(app) as client:
+        yield client
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Give every request a session on one connection whose transaction is rolled back at the end.
+
+    The app's commits become SAVEPOINT releases, its rollbacks rollbacks to the savepoint.
+    """
+    resources: Resources = app.extensions[RESOURCES_KEY]
+    with resources.engine.connect() as connection:
+        transaction = connection.begin()
+        sessions = sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        app.extensions[RESOURCES_KEY] = replace(resources, sessions=sessions)
+        try:
+            yield
+        finally:
+            app.extensions[RESOURCES_KEY] = resources
+            transaction.rollback()
 
 
 @pytest.fixture
@@ -76,7 +112,10 @@ def client_for() -> "ClientFactory":
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[httpx.Client]:
-    with serve(settings) as client:
+    """A client whose requests change nothing beyond the test."""
+    app = create_app(settings)
+    add_test_routes(app)
+    with serve_app(app) as client, rolled_back(app):
         yield client
 
 

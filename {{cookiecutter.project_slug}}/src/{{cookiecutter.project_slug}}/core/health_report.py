@@ -4,6 +4,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class HealthCheckFailed(Exception):
+    """Raised by a check that reached its dependency and found it unusable; both parts are reported."""
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     name: str

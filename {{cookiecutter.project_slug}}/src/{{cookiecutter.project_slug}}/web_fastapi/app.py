@@ -20,7 +20,7 @@ from {{ cookiecutter.project_slug }}.web.middleware import (
     SecurityHeadersMiddleware,
     TrustedHostMiddleware,
 )
-from {{ cookiecutter.project_slug }}.web.routes import health
+from {{ cookiecutter.project_slug }}.web.routes import health, items
 
 logger = get_logger(__name__)
 
@@ -76,4 +76,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     register_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(items.router)
     return app

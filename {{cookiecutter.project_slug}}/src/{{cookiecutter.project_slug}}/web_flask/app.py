@@ -13,7 +13,8 @@ from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
 from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers, validation_problem
 from {{ cookiecutter.project_slug }}.web.middleware import register_middleware
-from {{ cookiecutter.project_slug }}.web.routes import health
+from {{ cookiecutter.project_slug }}.web.routes import health, items
+from {{ cookiecutter.project_slug }}.web.transactions import register_unit_of_work
 
 logger = get_logger(__name__)
 
@@ -34,7 +35,9 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     )
     register_middleware(app, settings)
     register_error_handlers(app, debug=settings.debug)
+    register_unit_of_work(app)
     app.register_api(health.router)
+    app.register_api(items.router)
 
     resources = open_resources(settings)
     app.extensions[RESOURCES_KEY] = resources

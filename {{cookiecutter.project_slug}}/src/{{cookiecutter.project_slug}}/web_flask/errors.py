@@ -6,8 +6,10 @@ from typing import Any, get_type_hints
 
 from flask import Flask, Response, current_app, request
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.errors import AppError, RequestTooLarge, problem_details
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 from {{ cookiecutter.project_slug }}.web.deps import current_request_id
@@ -123,6 +125,9 @@ def _on_http_error(exc: HTTPException) -> Response:
 
 def register_error_handlers(app: Flask, *, debug: bool) -> None:
     def on_unexpected_error(exc: Exception) -> Response:
+        if isinstance(exc, SQLAlchemyError) and (error := as_app_error(exc)) is not None:
+            # An outage or a conflict (503/409) rather than a bug.
+            return error_response(error)
         # Flask calls error handlers inside its `except` block, so the traceback is at hand.
         logger.exception("unhandled error", method=request.method, path=request.path)  # noqa: LOG004
         return error_response(exc, debug=debug)

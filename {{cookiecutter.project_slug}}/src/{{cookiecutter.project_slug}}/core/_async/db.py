@@ -1,27 +1,76 @@
-"""The database engine, built from DATABASE_URL with an async driver."""
+"""The database: an async engine built from DATABASE_URL, sessions, the unit of work and its health."""
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import URL, Pool, QueuePool, make_url, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import URL, Pool, QueuePool, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
+from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
+from {{ cookiecutter.project_slug }}.core.migrations import migration_status, schema_revisions
 from {{ cookiecutter.project_slug }}.settings import Settings
 {%- if cookiecutter.database == "postgresql" %}
 
 DRIVER = "postgresql+asyncpg"
 VERSION_QUERY = "SHOW server_version"
 CONNECT_TIMEOUT_ARG = "timeout"
+# Sessions run in UTC whatever the server's default, so now() and timestamps agree everywhere.
+CONNECT_ARGS: dict[str, Any] = {"server_settings": {"timezone": "UTC"}}
+
+
+def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Connect, reporting a refused or timed-out socket as a database error.
+
+    asyncpg raises those as bare OSErrors, which SQLAlchemy passes through untranslated.
+    """
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as exc:
+        raise dialect.loaded_dbapi.OperationalError(str(exc)) from exc
+
+
+CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"do_connect": _connect}
 {%- elif cookiecutter.database == "mysql" %}
 
 DRIVER = "mysql+aiomysql"
 VERSION_QUERY = "SELECT version()"
 CONNECT_TIMEOUT_ARG = "connect_timeout"
+# 4-byte UTF-8 (emoji), UTC sessions and strict mode (bad values fail instead of being truncated).
+CONNECT_ARGS: dict[str, Any] = {
+    "charset": "utf8mb4",
+    "init_command": "SET time_zone = '+00:00', sql_mode = 'TRADITIONAL'",
+}
+# Everything is set by CONNECT_ARGS.
+CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
 {%- else %}
 
 DRIVER = "sqlite+aiosqlite"
 VERSION_QUERY = "SELECT sqlite_version()"
 # sqlite3 opens files, not connections: wait this long for a locked database instead.
 CONNECT_TIMEOUT_ARG = "timeout"
+CONNECT_ARGS: dict[str, Any] = {}
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Enforce foreign keys, use WAL (readers never block the writer) and leave BEGIN to SQLAlchemy.
+
+    The driver's own implicit transactions would break SAVEPOINT and transactional DDL.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"connect": _on_connect, "begin": _on_begin}
 {%- endif %}
 
 
@@ -45,18 +94,52 @@ def pool_status(pool: Pool) -> dict[str, int]:
 def create_engine(settings: Settings) -> AsyncEngine:
     """Build the engine; nothing connects until the first query."""
     database = settings.database
-    return create_async_engine(
+    engine = create_async_engine(
         engine_url(settings.database_url),
         pool_size=database.pool_size,
         max_overflow=database.max_overflow,
         pool_timeout=database.pool_timeout,
         pool_recycle=database.pool_recycle,
         pool_pre_ping=True,
-        connect_args={CONNECT_TIMEOUT_ARG: database.connect_timeout},
+        echo=database.echo,
+        connect_args={**CONNECT_ARGS, CONNECT_TIMEOUT_ARG: database.connect_timeout},
     )
+    for name, listener in CONNECTION_EVENTS.items():
+        event.listen(engine.sync_engine, name, listener)
+    return engine
 
 
-async def check_database(engine: AsyncEngine) -> dict[str, Any]:
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit: a response is built from them without another query.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction: committed when the block succeeds, rolled back when anything raises.
+
+    Database failures leave as domain errors: a conflict (409) or an unavailable database (503).
+    """
+    try:
+        async with sessions.begin() as session:
+            yield session
+    except SQLAlchemyError as exc:
+        error = as_app_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:
+    """Server version, schema revision against the code's, and pool statistics."""
     async with engine.connect() as connection:
         version = await connection.scalar(text(VERSION_QUERY))
-    return {"server_version": str(version), **pool_status(engine.pool)}
+        revisions = await connection.run_sync(schema_revisions)
+    details: dict[str, Any] = {
+        "server_version": str(version),
+        **migration_status(revisions),
+        **pool_status(engine.pool),
+    }
+    if require_migrations and details["migrations"] == "pending":
+        raise HealthCheckFailed("migrations are pending", details)
+    return details

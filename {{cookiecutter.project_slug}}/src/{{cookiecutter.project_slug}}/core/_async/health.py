@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from {{ cookiecutter.project_slug }}.core.health_report import CheckResult, HealthReport
+from {{ cookiecutter.project_slug }}.core.health_report import CheckResult, HealthCheckFailed, HealthReport
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 
 # A check returns details to report (may be empty) or raises when the dependency is unusable.
@@ -43,11 +43,15 @@ class HealthRegistry:
             details = await asyncio.wait_for(entry.check(), timeout=entry.timeout)
         except TimeoutError:
             error = f"timed out after {entry.timeout:g}s"
+            details = {}
+        except HealthCheckFailed as exc:
+            error, details = str(exc), exc.details
         except Exception as exc:  # noqa: BLE001 - any failure makes the dependency unready
             error = type(exc).__name__
             logger.warning("health check failed", check=name, error=str(exc))
+            details = {}
         else:
             latency_ms = (time.perf_counter() - started) * 1000
             return CheckResult(name, ok=True, required=entry.required, latency_ms=latency_ms, details=details)
         latency_ms = (time.perf_counter() - started) * 1000
-        return CheckResult(name, ok=False, required=entry.required, latency_ms=latency_ms, error=error)
+        return CheckResult(name, ok=False, required=entry.required, latency_ms=latency_ms, details=details, error=error)

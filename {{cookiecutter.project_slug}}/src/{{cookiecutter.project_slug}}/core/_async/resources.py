@@ -7,9 +7,9 @@ from functools import partial
 {% if cookiecutter.use_redis -%}
 from redis.asyncio import Redis
 {% endif -%}
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine
+from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory
 from {{ cookiecutter.project_slug }}.core.health import HealthRegistry
 from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
 {%- if cookiecutter.use_redis %}
@@ -23,6 +23,8 @@ class Resources:
     settings: Settings
     health: HealthRegistry
     engine: AsyncEngine
+    # One session per request or task, through unit_of_work().
+    sessions: async_sessionmaker[AsyncSession]
 {%- if cookiecutter.use_redis %}
     redis: Redis
 {%- endif %}
@@ -38,14 +40,16 @@ def open_resources(settings: Settings) -> Resources:
     """Build clients and register their readiness checks; no I/O happens here."""
     health = HealthRegistry()
     engine = create_engine(settings)
-    health.register("database", partial(check_database, engine), timeout=settings.database.connect_timeout + 1)
+    sessions = create_session_factory(engine)
+    check = partial(check_database, engine, require_migrations=settings.database.check_migrations)
+    health.register("database", check, timeout=settings.database.connect_timeout + 1)
 {%- if cookiecutter.use_redis %}
     redis = create_redis(settings)
     # Optional: without Redis the service degrades (no cache) but keeps serving.
     health.register("redis", partial(check_redis, redis), timeout=settings.redis.connect_timeout + 1, required=False)
-    return Resources(settings=settings, health=health, engine=engine, redis=redis)
+    return Resources(settings=settings, health=health, engine=engine, sessions=sessions, redis=redis)
 {%- else %}
-    return Resources(settings=settings, health=health, engine=engine)
+    return Resources(settings=settings, health=health, engine=engine, sessions=sessions)
 {%- endif %}
 
 

@@ -1,27 +1,65 @@
-"""The database engine, built from DATABASE_URL with a sync driver."""
+"""The database: a sync engine built from DATABASE_URL, sessions, the unit of work and its health."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import URL, Engine, Pool, QueuePool, make_url, text
+from sqlalchemy import URL, Engine, Pool, QueuePool, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
+from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
+from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
+from {{ cookiecutter.project_slug }}.core.migrations import migration_status, schema_revisions
 from {{ cookiecutter.project_slug }}.settings import Settings
 {%- if cookiecutter.database == "postgresql" %}
 
 DRIVER = "postgresql+psycopg"
 VERSION_QUERY = "SHOW server_version"
 CONNECT_TIMEOUT_ARG = "connect_timeout"
+# Sessions run in UTC whatever the server's default, so now() and timestamps agree everywhere.
+CONNECT_ARGS: dict[str, Any] = {"options": "-c timezone=UTC"}
+# Everything is set by CONNECT_ARGS.
+CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
 {%- elif cookiecutter.database == "mysql" %}
 
 DRIVER = "mysql+pymysql"
 VERSION_QUERY = "SELECT version()"
 CONNECT_TIMEOUT_ARG = "connect_timeout"
+# 4-byte UTF-8 (emoji), UTC sessions and strict mode (bad values fail instead of being truncated).
+CONNECT_ARGS: dict[str, Any] = {
+    "charset": "utf8mb4",
+    "init_command": "SET time_zone = '+00:00', sql_mode = 'TRADITIONAL'",
+}
+# Everything is set by CONNECT_ARGS.
+CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
 {%- else %}
 
 DRIVER = "sqlite+pysqlite"
 VERSION_QUERY = "SELECT sqlite_version()"
 # sqlite3 opens files, not connections: wait this long for a locked database instead.
 CONNECT_TIMEOUT_ARG = "timeout"
+CONNECT_ARGS: dict[str, Any] = {}
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Enforce foreign keys, use WAL (readers never block the writer) and leave BEGIN to SQLAlchemy.
+
+    The driver's own implicit transactions would break SAVEPOINT and transactional DDL.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"connect": _on_connect, "begin": _on_begin}
 {%- endif %}
 
 
@@ -45,18 +83,52 @@ def pool_status(pool: Pool) -> dict[str, int]:
 def create_engine(settings: Settings) -> Engine:
     """Build the engine; nothing connects until the first query."""
     database = settings.database
-    return sqlalchemy.create_engine(
+    engine = sqlalchemy.create_engine(
         engine_url(settings.database_url),
         pool_size=database.pool_size,
         max_overflow=database.max_overflow,
         pool_timeout=database.pool_timeout,
         pool_recycle=database.pool_recycle,
         pool_pre_ping=True,
-        connect_args={CONNECT_TIMEOUT_ARG: database.connect_timeout},
+        echo=database.echo,
+        connect_args={**CONNECT_ARGS, CONNECT_TIMEOUT_ARG: database.connect_timeout},
     )
+    for name, listener in CONNECTION_EVENTS.items():
+        event.listen(engine, name, listener)
+    return engine
 
 
-def check_database(engine: Engine) -> dict[str, Any]:
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects stay readable after commit: a response is built from them without another query.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed when the block succeeds, rolled back when anything raises.
+
+    Database failures leave as domain errors: a conflict (409) or an unavailable database (503).
+    """
+    try:
+        with sessions.begin() as session:
+            yield session
+    except SQLAlchemyError as exc:
+        error = as_app_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def check_database(engine: Engine, *, require_migrations: bool) -> dict[str, Any]:
+    """Server version, schema revision against the code's, and pool statistics."""
     with engine.connect() as connection:
         version = connection.scalar(text(VERSION_QUERY))
-    return {"server_version": str(version), **pool_status(engine.pool)}
+        revisions = schema_revisions(connection)
+    details: dict[str, Any] = {
+        "server_version": str(version),
+        **migration_status(revisions),
+        **pool_status(engine.pool),
+    }
+    if require_migrations and details["migrations"] == "pending":
+        raise HealthCheckFailed("migrations are pending", details)
+    return details

@@ -7,7 +7,7 @@ from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from typing import Any
 
-from {{ cookiecutter.project_slug }}.core.health_report import CheckResult, HealthReport
+from {{ cookiecutter.project_slug }}.core.health_report import CheckResult, HealthCheckFailed, HealthReport
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 
 # A check returns details to report (may be empty) or raises when the dependency is unusable.
@@ -62,10 +62,14 @@ class HealthRegistry:
             details, latency_ms = future.result(timeout=remaining)
         except FutureTimeoutError:
             error = f"timed out after {entry.timeout:g}s"
+            details = {}
+        except HealthCheckFailed as exc:
+            error, details = str(exc), exc.details
         except Exception as exc:  # noqa: BLE001 - any failure makes the dependency unready
             error = type(exc).__name__
             logger.warning("health check failed", check=name, error=str(exc))
+            details = {}
         else:
             return CheckResult(name, ok=True, required=entry.required, latency_ms=latency_ms, details=details)
         latency_ms = (time.perf_counter() - started) * 1000
-        return CheckResult(name, ok=False, required=entry.required, latency_ms=latency_ms, error=error)
+        return CheckResult(name, ok=False, required=entry.required, latency_ms=latency_ms, details=details, error=error)

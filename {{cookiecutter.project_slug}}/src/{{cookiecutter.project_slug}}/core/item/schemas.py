@@ -1,0 +1,60 @@
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from {{ cookiecutter.project_slug }}.core.item.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from {{ cookiecutter.project_slug }}.core.pagination import Page, PageQuery
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
+Quantity = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class ItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: Description | None = None
+    quantity: Quantity = 0
+
+
+class ItemUpdate(BaseModel):
+    """Only the fields sent are changed; `description` may be set to null, the others may not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = None
+    quantity: Quantity | None = None
+
+    @field_validator("name", "quantity")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Runs only for fields that were sent: leaving one out is fine, sending null is not.
+        if value is None:
+            msg = "may be left out but not null"
+            raise ValueError(msg)
+        return value
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str | None
+    quantity: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemPage(Page[ItemRead]):
+    """A page of items (a named class gives the OpenAPI schema a readable name)."""
+
+
+class ItemListQuery(PageQuery):
+    """Filters accepted by GET /api/v1/items, each an exact match."""
+
+    name: Name | None = None
+    quantity: Quantity | None = None

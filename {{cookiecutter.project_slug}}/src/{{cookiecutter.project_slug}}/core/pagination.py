@@ -1,0 +1,62 @@
+"""Paging, sorting and filtering for list endpoints, shared by every resource."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Larger pages are refused (422) rather than silently truncated.
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+# Keeps offsets in range for every database (deep pages are slow anyway; filter instead).
+MAX_PAGE = 1_000_000
+
+T = TypeVar("T")
+
+
+class PageQuery(BaseModel):
+    """Query parameters of a list endpoint. Subclasses add the filters the resource allows."""
+
+    # An unknown parameter is an error, never silently ignored (a mistyped filter would list everything).
+    model_config = ConfigDict(extra="forbid")
+    PAGING_FIELDS: ClassVar[frozenset[str]] = frozenset({"page", "size", "sort"})
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+    size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
+    sort: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Comma-separated fields; prefix one with '-' to sort descending, e.g. `-created_at,name`.",
+    )
+
+    def filters(self) -> dict[str, Any]:
+        """The filters given, by field name (unset ones are left out)."""
+        return {
+            name: value for name, value in self.model_dump(exclude_none=True).items() if name not in self.PAGING_FIELDS
+        }
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult(Generic[T]):
+    """One page of rows and the total count of rows matching the filters."""
+
+    items: Sequence[T]
+    total: int
+    page: int
+    size: int
+
+
+class Page(BaseModel, Generic[T]):
+    """The response body of a list endpoint."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    items: list[T]
+    total: int = Field(description="Items matching the filters, on all pages.")
+    page: int
+    size: int
