@@ -36,6 +36,8 @@ DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://app:app@
 DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "mysql://root:app@localhost:3306/mysql")
 {%- endif %}
 {%- if cookiecutter.use_redis %}
+
+# Database 15, away from development data, unless TEST_REDIS_URL names another server.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379/15")
 {%- endif %}
 

@@ -75,14 +75,14 @@ def doctor() -> None:
     report = check_health_once(settings)
     failed = False
     for check in report.checks:
+        latency = f"{check.latency_ms:.1f} ms"
+        details = ", ".join(f"{key}={value}" for key, value in check.details.items())
         if check.ok:
-            details = ", ".join(f"{key}={value}" for key, value in check.details.items())
-            table.add_row(check.name, "[green]ok[/green]", f"{check.latency_ms:.1f} ms", details)
+            table.add_row(check.name, "[green]ok[/green]", latency, details)
             continue
         failed = True
-        # A check that reached its dependency says what is wrong; otherwise suggest where to look.
-        fix = "" if check.details else FIXES.get(check.name, "")
-        table.add_row(check.name, "[red]fail[/red]", f"{check.latency_ms:.1f} ms", f"{check.error}\n{fix}")
+        # A check that reached its dependency reports what it found; otherwise suggest where to look.
+        table.add_row(check.name, "[red]fail[/red]", latency, f"{check.error}\n{details or FIXES.get(check.name, '')}")
     console.print(table)
     if failed:
         raise typer.Exit(1)
@@ -114,7 +114,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision: 
 @db.command("current")
 def db_current() -> None:
     """Show the revision the database is at."""
-    _alembic(lambda config: command.current(config, verbose=True))
+    _alembic(command.current)
 
 
 @db.command("revision")

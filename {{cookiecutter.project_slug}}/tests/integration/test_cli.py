@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.cli import EXIT_BAD_SETTINGS, cli
 from {{ cookiecutter.project_slug }}.settings import get_settings
+from tests.conftest import DatabaseFactory
 
 SRC = Path(__file__).parents[2] / "src"
 
@@ -64,6 +65,17 @@ def test_doctor_fails_when_redis_is_down(cli_env: pytest.MonkeyPatch, unused_por
     assert result.exit_code == 1
     assert "REDIS_URL" in result.output
 {%- endif %}
+
+
+def test_doctor_fails_while_migrations_are_pending(
+    cli_env: pytest.MonkeyPatch, empty_database: DatabaseFactory
+) -> None:
+    cli_env.setenv("DATABASE_URL", empty_database())
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    # Rich wraps table cells at spaces: look for single words.
+    assert "migrations=pending" in result.output
+    assert "upgrade" in result.output
 
 
 def test_version(cli_env: pytest.MonkeyPatch) -> None:

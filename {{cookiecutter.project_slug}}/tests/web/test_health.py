@@ -9,7 +9,9 @@ import time
 
 import httpx
 
+from {{ cookiecutter.project_slug }}.core.migrations import migration_status
 from {{ cookiecutter.project_slug }}.settings import Settings
+from tests.conftest import DatabaseFactory
 from tests.web.types import ClientFactory
 
 
@@ -19,13 +21,43 @@ def test_live_is_ok(client: httpx.Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_ready_checks_the_database(client: httpx.Client) -> None:
+def test_ready_checks_the_database(client: httpx.Client, settings: Settings) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 200
     database = response.json()["checks"]["database"]
     assert database["ok"] is True
     assert database["server_version"]
     assert database["latency_ms"] >= 0
+    assert database["migrations"] == "current"
+    assert database["revision"] == migration_status(())["head"]
+    assert database["pool_size"] == settings.database.pool_size
+
+
+def test_ready_is_503_while_migrations_are_pending(
+    settings: Settings, client_for: ClientFactory, empty_database: DatabaseFactory
+) -> None:
+    unmigrated = settings.model_copy(update={"database_url": empty_database()})
+    with client_for(unmigrated) as client:
+        response = client.get("/health/ready")
+    assert response.status_code == 503
+    database = response.json()["checks"]["database"]
+    assert database["error"] == "migrations are pending; run `{{ cookiecutter.project_slug }} db upgrade`"
+    assert (database["migrations"], database["revision"]) == ("pending", None)
+
+
+def test_pending_migrations_are_only_reported_when_not_required(
+    settings: Settings, client_for: ClientFactory, empty_database: DatabaseFactory
+) -> None:
+    lenient = settings.model_copy(
+        update={
+            "database_url": empty_database(),
+            "database": settings.database.model_copy(update={"check_migrations": False}),
+        }
+    )
+    with client_for(lenient) as client:
+        response = client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"]["migrations"] == "pending"
 {%- if cookiecutter.database != "sqlite" %}
 
 

@@ -1,5 +1,6 @@
 """Alembic, configured from settings: the schema's revision against the code's."""
 
+import sys
 from functools import cache
 from typing import Any, Literal
 
@@ -22,7 +23,8 @@ SCRIPT_LOCATION = "{{ cookiecutter.project_slug }}:migrations"
 
 def alembic_config(settings: Settings) -> Config:
     """The configuration `db` commands and tests run Alembic with; env.py reads the settings from it."""
-    config = Config()
+    # Alembic's default stdout is bound at import; pass the current one so redirection works.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["settings"] = settings

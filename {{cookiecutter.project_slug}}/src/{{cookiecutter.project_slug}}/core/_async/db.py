@@ -141,5 +141,5 @@ async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> di
         **pool_status(engine.pool),
     }
     if require_migrations and details["migrations"] == "pending":
-        raise HealthCheckFailed("migrations are pending", details)
+        raise HealthCheckFailed("migrations are pending; run `{{ cookiecutter.project_slug }} db upgrade`", details)
     return details

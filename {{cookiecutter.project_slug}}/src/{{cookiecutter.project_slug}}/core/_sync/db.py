@@ -130,5 +130,5 @@ def check_database(engine: Engine, *, require_migrations: bool) -> dict[str, Any
         **pool_status(engine.pool),
     }
     if require_migrations and details["migrations"] == "pending":
-        raise HealthCheckFailed("migrations are pending", details)
+        raise HealthCheckFailed("migrations are pending; run `{{ cookiecutter.project_slug }} db upgrade`", details)
     return details

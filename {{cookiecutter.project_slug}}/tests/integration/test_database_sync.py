@@ -1,0 +1,145 @@
+"""The engine and unit of work against the real database: commits, rollbacks, UTC, connection setup."""
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, event, select, text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory, unit_of_work
+from {{ cookiecutter.project_slug }}.core.errors import Conflict
+from {{ cookiecutter.project_slug }}.core.item.models import Item
+from {{ cookiecutter.project_slug }}.settings import Settings
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = create_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions that really commit; rows named with this test's prefix are deleted afterwards."""
+    sessions = create_session_factory(engine)
+    yield sessions
+    with unit_of_work(sessions) as session:
+        session.execute(delete(Item).where(Item.name.startswith(PREFIX)))
+
+
+PREFIX = f"db-test-{secrets.token_hex(4)}-"
+
+
+def names(sessions: sessionmaker[Session]) -> list[str]:
+    with unit_of_work(sessions) as session:
+        rows = session.scalars(select(Item.name).where(Item.name.startswith(PREFIX)).order_by(Item.name))
+        return list(rows)
+
+
+def test_unit_of_work_commits_when_the_block_succeeds(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        session.add(Item(name=f"{PREFIX}kept"))
+    assert names(sessions) == [f"{PREFIX}kept"]
+
+
+def test_unit_of_work_rolls_back_when_the_block_raises(sessions: sessionmaker[Session]) -> None:
+    def write_then_fail() -> None:
+        with unit_of_work(sessions) as session:
+            session.add(Item(name=f"{PREFIX}lost"))
+            session.flush()
+            raise RuntimeError("failed after the write")
+
+    with pytest.raises(RuntimeError, match="after the write"):
+        write_then_fail()
+    assert names(sessions) == []
+
+
+def test_unique_violation_at_commit_is_a_conflict(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        session.add(Item(name=f"{PREFIX}twin"))
+
+    def add_twin() -> None:
+        with unit_of_work(sessions) as session:
+            session.add(Item(name=f"{PREFIX}other"))
+            session.add(Item(name=f"{PREFIX}twin"))
+
+    with pytest.raises(Conflict):
+        add_twin()
+    assert names(sessions) == [f"{PREFIX}twin"]
+
+
+def test_datetimes_come_back_as_the_same_instant_in_utc(sessions: sessionmaker[Session]) -> None:
+    written = datetime(2030, 6, 1, 23, 30, 15, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    with unit_of_work(sessions) as session:
+        session.add(Item(name=f"{PREFIX}clock", created_at=written, updated_at=written))
+    with unit_of_work(sessions) as session:
+        read = session.scalar(select(Item.created_at).where(Item.name == f"{PREFIX}clock"))
+    assert read == written
+    assert read is not None
+    assert read.tzinfo is UTC
+    assert read.isoformat() == "2030-06-01T18:00:15.123456+00:00"
+
+
+def test_naive_datetimes_are_refused(sessions: sessionmaker[Session]) -> None:
+    naive = datetime(2030, 1, 1)  # noqa: DTZ001 - the point of the test
+
+    def add_naive() -> None:
+        with unit_of_work(sessions) as session:
+            session.add(Item(name=f"{PREFIX}naive", created_at=naive, updated_at=naive))
+
+    with pytest.raises(StatementError, match="naive datetime"):
+        add_naive()
+    assert names(sessions) == []
+
+
+def test_four_byte_characters_are_stored_intact(sessions: sessionmaker[Session]) -> None:
+    name = f"{PREFIX}🚀🎉"
+    with unit_of_work(sessions) as session:
+        session.add(Item(name=name, description="𝄞 clef"))
+    with unit_of_work(sessions) as session:
+        item = session.scalar(select(Item).where(Item.name == name))
+    assert item is not None
+    assert item.description == "𝄞 clef"
+
+
+def test_the_pool_reuses_one_connection(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    connects: list[Any] = []
+    event.listen(engine, "connect", lambda *_: connects.append(1))
+    for _ in range(20):
+        names(sessions)
+    assert len(connects) == 1
+    details = check_database(engine, require_migrations=True)
+    assert details["checked_out"] == 0
+    assert details["idle"] == 1
+    assert details["migrations"] == "current"
+{%- if cookiecutter.database == "postgresql" %}
+
+
+def test_sessions_run_in_utc(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.scalar(text("SHOW timezone")) == "UTC"
+{%- elif cookiecutter.database == "mysql" %}
+
+
+def test_sessions_are_utc_strict_and_utf8mb4(engine: Engine) -> None:
+    with engine.connect() as connection:
+        result = connection.execute(
+            text("SELECT @@session.time_zone, @@session.sql_mode, @@session.character_set_connection")
+        )
+        time_zone, sql_mode, charset = result.one()
+    assert time_zone == "+00:00"
+    assert "STRICT_ALL_TABLES" in sql_mode
+    assert charset == "utf8mb4"
+{%- else %}
+
+
+def test_connections_enforce_foreign_keys_and_use_wal(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+        assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+{%- endif %}
