@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.db import unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
+from {{ cookiecutter.project_slug }}.core.item.models import Item
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -50,6 +51,12 @@ def add_test_routes(app: FastAPI) -> None:
     async def create_then_fail(session: SessionDep, body: ItemCreate) -> None:
         await ItemService(session).create(body)
         raise RuntimeError("failed after writing")
+
+    @app.post("/_test/create-at-commit")
+    async def create_at_commit(session: SessionDep, body: ItemCreate) -> dict[str, str]:
+        # Not flushed: the INSERT, and any conflict, happens when the unit of work commits.
+        session.add(Item(**body.model_dump()))
+        return {"status": "accepted"}
 
 
 @contextmanager

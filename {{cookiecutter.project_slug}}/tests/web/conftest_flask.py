@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
+from {{ cookiecutter.project_slug }}.core.item.models import Item
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -52,6 +53,12 @@ def add_test_routes(app: OpenAPI) -> None:
     def create_then_fail(body: ItemCreate) -> None:
         ItemService(current_session()).create(body)
         raise RuntimeError("failed after writing")
+
+    @app.post("/_test/create-at-commit")
+    def create_at_commit(body: ItemCreate) -> dict[str, str]:
+        # Not flushed: the INSERT, and any conflict, happens when the unit of work commits.
+        current_session().add(Item(**body.model_dump()))
+        return {"status": "accepted"}
 
 
 def as_served(app: "WSGIApplication") -> "WSGIApplication":

@@ -142,6 +142,14 @@ def test_a_request_that_fails_after_writing_leaves_nothing(client: httpx.Client)
     assert client.get(ITEMS, params={"name": "Half-done"}).json()["total"] == 0
 
 
+def test_a_failed_commit_is_reported_not_hidden(client: httpx.Client) -> None:
+    assert client.post("/_test/create-at-commit", json={"name": "Late"}).status_code == 200
+    assert client.get(ITEMS, params={"name": "Late"}).json()["total"] == 1
+    # The duplicate only fails at commit, which still happens before the response is sent.
+    assert_problem(client.post("/_test/create-at-commit", json={"name": "Late"}), 409, "conflict")
+    assert client.get(ITEMS, params={"name": "Late"}).json()["total"] == 1
+
+
 def test_pages_cover_every_item_once(client: httpx.Client) -> None:
     for number in range(25):
         create(client, f"item-{number:02}", quantity=number % 3)

@@ -27,6 +27,12 @@ def alembic_config(settings: Settings) -> Config:
     config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    # New revisions leave lint-clean: unused imports dropped, then formatted (ruff is a dev tool).
+    config.set_section_option("post_write_hooks", "hooks", "lint, format")
+    for hook, options in (("lint", "check --fix --quiet"), ("format", "format --quiet")):
+        config.set_section_option("post_write_hooks", f"{hook}.type", "module")
+        config.set_section_option("post_write_hooks", f"{hook}.module", "ruff")
+        config.set_section_option("post_write_hooks", f"{hook}.options", f"{options} REVISION_SCRIPT_FILENAME")
     config.attributes["settings"] = settings
     return config
 
