@@ -64,5 +64,7 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int, reload
         "loglevel": settings.log_level.lower(),
         "logger_class": PipelineLogger,
         "proc_name": "{{ cookiecutter.project_slug }}",
+        # No runtime control socket: it lands in a shared path ($HOME/.gunicorn) that parallel servers would fight over.
+        "control_socket_disable": True,
     }
     GunicornServer(settings, options).run()

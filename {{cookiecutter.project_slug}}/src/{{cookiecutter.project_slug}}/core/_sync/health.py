@@ -1,5 +1,6 @@
 """Readiness checks: each dependency registers one, run concurrently with its own timeout."""
 
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,7 +48,11 @@ class HealthRegistry:
         executor = ThreadPoolExecutor(max_workers=len(self._checks), thread_name_prefix="health")
         try:
             started = time.perf_counter()
-            futures = {name: executor.submit(_timed, entry.check) for name, entry in self._checks.items()}
+            # Each check runs in a copy of the caller's context, so its log lines keep the request id.
+            futures = {
+                name: executor.submit(contextvars.copy_context().run, _timed, entry.check)
+                for name, entry in self._checks.items()
+            }
             results = [self._collect(name, self._checks[name], future, started) for name, future in futures.items()]
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
