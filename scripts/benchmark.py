@@ -1,11 +1,17 @@
-"""Benchmark the template: bake time, HTTP overhead, cold start and memory.
+"""Benchmark the template: bake time, HTTP overhead, cold start, memory and database reads.
 
 Bakes projects in-process with cookiecutter, serves the FastAPI and Flask variants with
 one worker next to a bare one-file app, loads both with wrk over loopback and prints
 each figure against its goal. Exits 1 when a goal is missed.
 
+The database part bakes the PostgreSQL variants, migrates them into a throwaway server
+(tests/servers.py), seeds items through the API, serves each with one worker (`serve`)
+and loads a single-row read and a 10-row page, counting the server connections opened
+meanwhile (pg_stat_database.sessions): a reused pool opens none.
+
     .venv/bin/python scripts/benchmark.py            # full run (a few minutes)
     .venv/bin/python scripts/benchmark.py --quick    # smoke check
+    .venv/bin/python scripts/benchmark.py --only db  # only the database part
     .venv/bin/python scripts/benchmark.py --app-env LOG_LEVEL=WARNING  # without access log
 """
 
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import http.client
 import json
 import os
@@ -26,16 +33,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from cookiecutter.main import cookiecutter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from types import FrameType
+
+    from tests.servers import Server
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -45,11 +56,28 @@ STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.01
 SKIP_REASON_CHARS = 70
 WRK_GRACE_S = 30.0
+PARTS = ("bake", "http", "db")
+
+ITEMS_PATH = "/api/v1/items"
+READY_PATH = "/health/ready"
+SEED_ITEMS = 100
+PAGE_SIZE = 10
+ONE_ROW = "get 1 row"
+PAGE_OF_ROWS = f"list {PAGE_SIZE} rows"
+REQUEST_TIMEOUT_S = 5.0
+MIGRATE_TIMEOUT_S = 60.0
+DB_WARMUP_S = 3
+# A new backend reports its session to pg_stat_database when it first goes idle, and
+# later statistics at most once a second: wait past that before reading the counter.
+STATS_SETTLE_S = 1.5
 
 BAKE_GOAL_S = 0.5
 RATIO_GOAL = 0.8
 COLD_START_GOAL_S = 0.9
 RSS_GOAL_MIB = 100.0
+# A popular async FastAPI template's paginated list on a comparable 2-core machine.
+REFERENCE_LIST_RPS = 961
+DB_RATE_GOALS = {("fastapi", PAGE_OF_ROWS): 2 * REFERENCE_LIST_RPS}
 
 DEFAULT_VARIANT: dict[str, object] = {}
 # Every use_redis=true variant has the most files; BSD-3-Clause is the longest license.
@@ -100,6 +128,7 @@ class Config:
     duration_s: int
     connections: int
     frameworks: tuple[str, ...]
+    parts: tuple[str, ...]
     app_env: dict[str, str]
 
 
@@ -132,6 +161,29 @@ class Sample:
 class Samples:
     bare: list[Sample]
     full: list[Sample]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ConnectionStats:
+    """One database's counters: connections ever opened (sessions) and open now."""
+
+    sessions: int
+    open: int
+
+
+@dataclass(frozen=True)
+class DbSample:
+    requests_per_s: float
+    p99_ms: float
+    new_connections: int
+    duration_s: float
+    open_connections: int
 
 
 @dataclass(frozen=True)
@@ -344,15 +396,15 @@ def milliseconds(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(port: int, config: Config) -> tuple[float, float]:
-    """Load the server; return requests per second and p99 latency in ms."""
+def run_wrk(port: int, config: Config, path: str = LIVE_PATH) -> tuple[float, float]:
+    """Load one path of the server; return requests per second and p99 latency in ms."""
     wrk = shutil.which("wrk")
     if wrk is None:
         msg = "wrk is not installed"
         raise BenchmarkError(msg)
     command = [wrk, "-t1", f"-c{config.connections}", f"-d{config.duration_s}s", "--latency"]
     result = subprocess.run(
-        [*command, f"http://{HOST}:{port}{LIVE_PATH}"],
+        [*command, f"http://{HOST}:{port}{path}"],
         capture_output=True,
         text=True,
         check=True,
@@ -421,6 +473,188 @@ def benchmark_framework(framework: Framework, config: Config, workdir: Path) -> 
     return Samples(samples["bare"], samples["full"])
 
 
+# --- database -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgresql(base_dir: Path) -> Iterator[Server]:
+    """A throwaway PostgreSQL server, stopped however the block ends."""
+    if str(TEMPLATE) not in sys.path:  # tests/ is a folder of the repository, not an installed package
+        sys.path.insert(0, str(TEMPLATE))
+    from tests import servers  # noqa: PLC0415 - importable only with the repository on sys.path
+
+    base_dir.mkdir()
+    try:
+        server = servers.start_postgresql(base_dir)
+    except (servers.MissingServerBinary, servers.ServerStartError) as exc:
+        msg = f"PostgreSQL did not start: {exc}"
+        raise BenchmarkError(msg) from exc
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def database_url(admin_url: str, database: str) -> str:
+    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{database}"))
+
+
+def create_database(admin_url: str, database: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database}"')  # our own constant name
+
+
+def connection_stats(admin_url: str, database: str) -> ConnectionStats:
+    """Read through the admin database, so this connection is not counted itself."""
+    query = """
+        SELECT sessions, (SELECT count(*) FROM pg_stat_activity WHERE datname = %(db)s)
+        FROM pg_stat_database WHERE datname = %(db)s
+    """
+    # Autocommit: every query sees fresh statistics, not the snapshot of an open transaction.
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        row = connection.execute(query, {"db": database}).fetchone()
+    if row is None:
+        msg = f"no pg_stat_database row for {database}"
+        raise BenchmarkError(msg)
+    return ConnectionStats(sessions=int(row[0]), open=int(row[1]))
+
+
+def migrate(project: Path, env: Mapping[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", project.name, "db", "upgrade"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=MIGRATE_TIMEOUT_S,
+    )
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        msg = f"db upgrade exited with status {result.returncode}: {' | '.join(lines[-3:])}"
+        raise BenchmarkError(msg)
+
+
+def serve_command(package: str, port: int) -> list[str]:
+    """The project's own production server: uvicorn for FastAPI, gunicorn for Flask."""
+    return [
+        *(sys.executable, "-m", package, "serve", "--host", HOST, "--port", str(port)),
+        *("--workers", "1", "--no-reload"),
+    ]
+
+
+def request(
+    connection: http.client.HTTPConnection, method: str, path: str, body: object = None
+) -> tuple[int, dict[str, Any]]:
+    """One request with a JSON body, or none; return the status and the JSON object answered."""
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    try:
+        connection.request(method, path, None if body is None else json.dumps(body), headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read() or b"{}")
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        msg = f"{method} {path}: {type(exc).__name__}: {exc}"
+        raise BenchmarkError(msg) from exc
+    if not isinstance(answer, dict):
+        msg = f"{method} {path}: expected a JSON object, got {str(answer)[:SKIP_REASON_CHARS]}"
+        raise BenchmarkError(msg)
+    return response.status, answer
+
+
+def expect(answer: tuple[int, dict[str, Any]], wanted: HTTPStatus, what: str) -> dict[str, Any]:
+    """The body of an answer with the wanted status."""
+    status, body = answer
+    if status != wanted:
+        msg = f"{what}: status {status}, expected {wanted.value}: {str(body)[:SKIP_REASON_CHARS]}"
+        raise BenchmarkError(msg)
+    return body
+
+
+def seed(port: int) -> list[Endpoint]:
+    """Create the items through the API and check a page of them; return the endpoints to load."""
+    page_path = f"{ITEMS_PATH}?size={PAGE_SIZE}"
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    try:
+        expect(request(connection, "GET", READY_PATH), HTTPStatus.OK, f"GET {READY_PATH}")
+        ids = []
+        for n in range(SEED_ITEMS):
+            item = {"name": f"item {n:03d}", "description": f"Benchmark item number {n}.", "quantity": n}
+            created = expect(request(connection, "POST", ITEMS_PATH, item), HTTPStatus.CREATED, f"POST {ITEMS_PATH}")
+            ids.append(int(created["id"]))
+        page = expect(request(connection, "GET", page_path), HTTPStatus.OK, f"GET {page_path}")
+    finally:
+        connection.close()
+    if len(page.get("items", [])) != PAGE_SIZE or page.get("total") != SEED_ITEMS:
+        msg = f"GET {page_path}: expected {PAGE_SIZE} of {SEED_ITEMS} items: {str(page)[:SKIP_REASON_CHARS]}"
+        raise BenchmarkError(msg)
+    return [Endpoint(ONE_ROW, f"{ITEMS_PATH}/{ids[len(ids) // 2]}"), Endpoint(PAGE_OF_ROWS, page_path)]
+
+
+def load_endpoint(
+    port: int, endpoint: Endpoint, stats: Callable[[], ConnectionStats], config: Config
+) -> list[DbSample]:
+    """Warm up, then load `runs` times, counting the connections each run opened."""
+    run_wrk(port, replace(config, duration_s=min(DB_WARMUP_S, config.duration_s)), endpoint.path)
+    time.sleep(STATS_SETTLE_S)
+    before = stats()
+    samples = []
+    for run in range(1, config.runs + 1):
+        started = time.perf_counter()
+        requests_per_s, p99_ms = run_wrk(port, config, endpoint.path)
+        duration_s = time.perf_counter() - started
+        time.sleep(STATS_SETTLE_S)
+        after = stats()
+        sample = DbSample(requests_per_s, p99_ms, after.sessions - before.sessions, duration_s, after.open)
+        samples.append(sample)
+        before = after
+        progress(
+            f"  {endpoint.name} run {run}/{config.runs}: {requests_per_s:,.0f} req/s, p99 {p99_ms:.1f} ms, "
+            f"{sample.new_connections} new connections, {sample.open_connections} open"
+        )
+    return samples
+
+
+def benchmark_database(
+    framework: Framework, server: Server, config: Config, workdir: Path
+) -> dict[str, list[DbSample]]:
+    """Bake, migrate, serve and seed the PostgreSQL variant; load each endpoint on one server."""
+    database = f"bench_{framework.name}"
+    create_database(server.url, database)
+    answers = {**framework.answers, "database": "postgresql"}
+    project = bake(answers, workdir, cookiecutter_config(workdir))
+    env = server_env(project / "src", {"DATABASE_URL": database_url(server.url, database), **config.app_env})
+    migrate(project, env)
+    port = free_port()
+    target = Target("db", project.name, project, env)
+    with serving(serve_command(project.name, port), port, target, workdir / "server"):
+        endpoints = seed(port)
+        progress(f"  seeded {SEED_ITEMS} items; wrk warm-up, then {config.runs} run(s) per endpoint")
+        stats = functools.partial(connection_stats, server.url, database)
+        return {endpoint.name: load_endpoint(port, endpoint, stats, config) for endpoint in endpoints}
+
+
+def db_part(config: Config, workdir: Path) -> list[Row]:
+    """Every framework against one PostgreSQL server, each in its own database."""
+    rows: list[Row] = []
+    try:
+        with postgresql(workdir / "postgresql") as server:
+            for name in config.frameworks:
+                progress(f"db {name}: PostgreSQL, wrk -t1 -c{config.connections} -d{config.duration_s}s per endpoint")
+                framework_dir = workdir / f"db-{name}"
+                framework_dir.mkdir()
+                try:
+                    results = benchmark_database(FRAMEWORKS[name], server, config, framework_dir)
+                except (BenchmarkError, subprocess.SubprocessError, psycopg.Error) as exc:
+                    print(f"db {name}: skipped: {exc}", flush=True)
+                    rows.append(Row(f"db {name}", f"skipped: {str(exc)[:SKIP_REASON_CHARS]}"))
+                    continue
+                rows.extend(db_rows(name, results))
+    except BenchmarkError as exc:  # the server did not start
+        print(f"db: skipped: {exc}", flush=True)
+        rows.append(Row("db", f"skipped: {str(exc)[:SKIP_REASON_CHARS]}"))
+    return rows
+
+
 # --- report -------------------------------------------------------------------------
 
 
@@ -476,6 +710,34 @@ def http_rows(name: str, samples: Samples) -> list[Row]:
     return rows
 
 
+def db_rows(name: str, results: Mapping[str, Sequence[DbSample]]) -> list[Row]:
+    """Per endpoint: median rate and p99, and the connections opened over all runs."""
+    rows = []
+    for endpoint, samples in results.items():
+        rate = statistics.median(sample.requests_per_s for sample in samples)
+        p99 = statistics.median(sample.p99_ms for sample in samples)
+        goal = DB_RATE_GOALS.get((name, endpoint))
+        rows.append(
+            Row(
+                f"db {name} {endpoint} req/s | p99, median of {len(samples)}",
+                f"{rate:,.0f} | {p99:.1f} ms",
+                "" if goal is None else f">= {goal:,} req/s (2x {REFERENCE_LIST_RPS})",
+                None if goal is None else rate >= goal,
+            )
+        )
+        new = sum(sample.new_connections for sample in samples)
+        seconds = sum(sample.duration_s for sample in samples)
+        rows.append(
+            Row(
+                f"db {name} {endpoint} new server connections/s",
+                f"{new / seconds:.2f} ({new} in {seconds:.0f} s; {samples[-1].open_connections} open after)",
+                "0",
+                new == 0,
+            )
+        )
+    return rows
+
+
 def is_master(samples: Samples) -> bool:
     return any(sample.master_rss_mib is not None for sample in samples.full)
 
@@ -515,6 +777,12 @@ def pick(given: int | None, *, quick: int, full: int, is_quick: bool) -> int:
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smoke check: 1 bake, 1 run of 3 s each")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part: bake, http (bare vs full app) or db (PostgreSQL reads); repeatable",
+    )
     parser.add_argument("--bake-runs", type=count(0), help="bakes per variant; 0 skips baking (default 10, quick 1)")
     parser.add_argument("--runs", type=count(1), help="load runs per app (default 3, quick 1)")
     parser.add_argument("--duration", type=count(1), help="seconds per wrk run (default 10, quick 3)")
@@ -541,6 +809,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         duration_s=pick(args.duration, quick=3, full=10, is_quick=args.quick),
         connections=args.connections,
         frameworks=tuple(args.framework or FRAMEWORKS),
+        parts=tuple(args.only or PARTS),
         app_env=dict(item.split("=", 1) for item in args.app_env),
     )
 
@@ -551,7 +820,16 @@ def exit_on_sigterm(signum: int, _: FrameType | None) -> NoReturn:
 
 
 def run(config: Config, workdir: Path) -> list[Row]:
-    rows = bake_rows(config, workdir) if config.bake_runs else []
+    rows = bake_rows(config, workdir) if config.bake_runs and "bake" in config.parts else []
+    if "http" in config.parts:
+        rows.extend(http_part(config, workdir))
+    if "db" in config.parts:
+        rows.extend(db_part(config, workdir))
+    return rows
+
+
+def http_part(config: Config, workdir: Path) -> list[Row]:
+    rows = []
     for name in config.frameworks:
         progress(f"{name}: {config.runs} x (bare, full), wrk -t1 -c{config.connections} -d{config.duration_s}s")
         framework_dir = workdir / name

@@ -23,6 +23,10 @@ SUMMARY = {
     "test_generated_suite_passes": "tested against real servers",
     "test_clean_install_passes": "installed clean into a fresh venv",
 }
+# A test reports a measurement with record_property(FIGURE + "seconds to 503", 0.02); the summary
+# prints them by test id (user_properties travel with the reports, so this works under xdist).
+FIGURE = "figure:"
+_figures: dict[str, list[str]] = {}
 
 
 @pytest.fixture
@@ -56,7 +60,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when != "call" or not report.passed:
+    if report.when != "call":
+        return
+    properties = report.user_properties
+    if figures := [f"{name.removeprefix(FIGURE)} = {value}" for name, value in properties if name.startswith(FIGURE)]:
+        _figures[report.nodeid.split("::")[-1]] = figures
+    if not report.passed:
         return
     name = report.nodeid.split("::")[-1].split("[")[0]
     if name in SUMMARY:
@@ -69,3 +78,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("variants")
     for label in SUMMARY.values():
         terminalreporter.write_line(f"{_passes.get(label, 0):4d} variants {label}")
+    for test, figures in sorted(_figures.items()):
+        terminalreporter.write_line(f"{test}: {', '.join(figures)}")

@@ -1,0 +1,228 @@
+"""Outage: the database server stops under a running app, then comes back.
+
+With the server down, database endpoints answer 503 problem+json within the connect timeout and
+readiness is 503 while liveness stays 200; once the server is back, the same process serves
+again without a restart. Each variant gets its own throwaway server, since stopping the shared
+session one would break the tests running beside it. The figures (seconds to 503, seconds to
+recover) are recorded as properties and printed in the terminal summary (tests/conftest.py).
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pymysql
+import pytest
+
+from tests.conftest import FIGURE, Bake
+from tests.servers import Server, start_mariadb, start_postgresql
+from tests.variants import Answers, variant_id
+
+VARIANTS = [
+    {"framework": "fastapi", "database": "postgresql", "use_redis": False},
+    {"framework": "flask", "database": "mysql", "use_redis": False},
+]
+STARTERS: dict[str, Callable[[Path], Server]] = {"postgresql": start_postgresql, "mysql": start_mariadb}
+PACKAGE = "my_service"  # the default project_slug
+DATABASE = "outage"
+CONNECT_TIMEOUT = 3  # DATABASE__CONNECT_TIMEOUT, set explicitly (the template's default)
+RECOVERY_LIMIT = 5.0  # seconds from the server accepting connections to the first 200
+STARTUP_TIMEOUT = 30.0  # seconds for the app to answer /health/live
+HTTP_TIMEOUT = 30.0  # per request: far above every limit, so a hang shows up as a slow answer
+POLL_INTERVAL = 0.05
+PROBLEM_JSON = "application/problem+json"
+# Passed on to the app; everything else (TEST_*, PYTEST_*, a developer's DATABASE_URL) is not.
+INHERITED = ("PATH", "LANG", "TMPDIR", "SYSTEMROOT")
+
+
+@dataclass(frozen=True)
+class App:
+    process: subprocess.Popen[bytes]
+    client: httpx.Client
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\napp log (tail):\n" + "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def create_database(server: Server) -> str:
+    """An empty database on ``server``; returns its URL."""
+    if server.name == "postgresql":
+        with psycopg.connect(server.url, autocommit=True) as postgresql:
+            postgresql.execute(f"CREATE DATABASE {DATABASE}")
+    else:
+        mysql = pymysql.connect(host="127.0.0.1", port=server.port, user="root")
+        with mysql, mysql.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {DATABASE}")
+    return f"{server.url.rsplit('/', 1)[0]}/{DATABASE}"
+
+
+def app_environment(project: Path, database_url: str, run_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key in INHERITED or key.startswith("LC_")}
+    return env | {
+        # Gunicorn 25.1+ puts a control socket in $HOME/.gunicorn/ (shared by every instance): keep it here.
+        "HOME": str(run_dir),
+        "PYTHONPATH": str(project / "src"),
+        "PYTHONUNBUFFERED": "1",
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "DATABASE__CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+    }
+
+
+def descendants(pid: int) -> set[int]:
+    """Process ids below ``pid`` (gunicorn's workers), from ``ps`` (Linux and macOS)."""
+    output = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in output.splitlines():
+        child, parent = map(int, line.split())
+        children.setdefault(parent, []).append(child)
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+@contextmanager
+def serve(env: dict[str, str], run_dir: Path) -> Iterator[App]:
+    """The app as a subprocess on a free port, live; stopped (with its workers) afterwards."""
+    port = free_port()
+    log_path = run_dir / "app.log"
+    argv = [sys.executable, "-m", PACKAGE, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*argv, "--workers", "1", "--no-reload"],
+            cwd=run_dir,  # no .env here: the environment above is all the app reads
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so the workers go too
+        )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=HTTP_TIMEOUT)
+    app = App(process, client, log_path)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not is_live(app):
+            assert process.poll() is None, f"app exited with {process.returncode}" + app.log_tail()
+            assert time.monotonic() < deadline, f"app not live after {STARTUP_TIMEOUT:.0f} s" + app.log_tail()
+            time.sleep(POLL_INTERVAL)
+        yield app
+    finally:
+        client.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def is_live(app: App) -> bool:
+    try:
+        return app.client.get("/health/live").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def migrate(env: dict[str, str], run_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", PACKAGE, "db", "upgrade"],
+        cwd=run_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"db upgrade:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+
+
+def timed(app: App, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, float]:
+    began = time.monotonic()
+    response = app.client.request(method, path, **kwargs)
+    return response, time.monotonic() - began
+
+
+def assert_unavailable(response: httpx.Response, app: App) -> None:
+    context = f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text}"
+    assert response.status_code == 503, context + app.log_tail()
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), context
+    assert response.json()["code"] == "service_unavailable", context
+
+
+def names(app: App) -> list[str]:
+    response = app.client.get("/api/v1/items", params={"size": 100})
+    assert response.status_code == 200, response.text + app.log_tail()
+    return [item["name"] for item in response.json()["items"]]
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
+def test_app_survives_database_outage(
+    bake: Bake, answers: Answers, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    project = bake(**answers)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    server = STARTERS[answers["database"]](tmp_path)
+    try:
+        env = app_environment(project, create_database(server), run_dir)
+        migrate(env, run_dir)
+        with serve(env, run_dir) as app:
+            created = app.client.post("/api/v1/items", json={"name": "before the outage"})
+            assert created.status_code == 201, created.text + app.log_tail()
+            assert names(app) == ["before the outage"]
+            assert app.client.get("/health/ready").status_code == 200
+            workers = descendants(app.process.pid)
+
+            server.stop()
+            listed, to_503 = timed(app, "GET", "/api/v1/items")
+            record_property(f"{FIGURE}seconds to 503", round(to_503, 3))
+            assert_unavailable(listed, app)
+            assert to_503 < CONNECT_TIMEOUT + 1, f"503 took {to_503:.2f} s" + app.log_tail()
+            posted, post_seconds = timed(app, "POST", "/api/v1/items", json={"name": "during the outage"})
+            assert_unavailable(posted, app)
+            assert post_seconds < CONNECT_TIMEOUT + 1, f"POST 503 took {post_seconds:.2f} s"
+            ready, ready_seconds = timed(app, "GET", "/health/ready")
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["checks"]["database"]["ok"] is False, ready.text
+            assert ready_seconds < CONNECT_TIMEOUT + 2, f"readiness took {ready_seconds:.2f} s"
+            assert app.client.get("/health/live").status_code == 200
+
+            server.start()  # returns once the server accepts connections again
+            back = time.monotonic()
+            while (response := app.client.get("/api/v1/items")).status_code != 200:
+                waited = time.monotonic() - back
+                assert waited < RECOVERY_LIMIT, f"still {response.status_code} after {waited:.1f} s" + app.log_tail()
+                time.sleep(POLL_INTERVAL)
+            to_recover = time.monotonic() - back
+            record_property(f"{FIGURE}seconds to recover", round(to_recover, 3))
+
+            assert app.process.poll() is None, "the app exited" + app.log_tail()
+            assert descendants(app.process.pid) == workers, "the app restarted its workers" + app.log_tail()
+            assert names(app) == ["before the outage"]  # committed data kept, the refused POST absent
+            assert app.client.get("/health/ready").status_code == 200
+    finally:
+        server.stop()
