@@ -64,7 +64,8 @@ class AppSettings(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
-    # Connections per process; staging and production default to 10 + 20 overflow.
+    # Connections per process; staging and production default to 20 and no overflow (overflow
+    # connections are closed as soon as they are returned, so busy periods reconnect constantly).
     pool_size: int = Field(default=5, ge=1)
     max_overflow: int = Field(default=5, ge=0)
     # Seconds to wait for a free pooled connection before failing the request.
@@ -164,9 +165,9 @@ class Settings(BaseSettings):
         if "docs_enabled" not in self.app.model_fields_set:
             self.app.docs_enabled = not deployed
         if deployed and "pool_size" not in self.database.model_fields_set:
-            self.database.pool_size = 10
+            self.database.pool_size = 20
         if deployed and "max_overflow" not in self.database.model_fields_set:
-            self.database.max_overflow = 20
+            self.database.max_overflow = 0
         return self
 
     @property

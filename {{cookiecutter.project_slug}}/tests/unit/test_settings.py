@@ -44,7 +44,7 @@ def test_production_with_safe_settings_loads(production_env: pytest.MonkeyPatch)
     assert settings.environment is Environment.PRODUCTION
     assert settings.log_format == "json"
     assert settings.app.docs_enabled is False
-    assert settings.database.pool_size == 10
+    assert (settings.database.pool_size, settings.database.max_overflow) == (20, 0)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from {{ cookiecutter.project_slug }}.core.db import unit_of_work
 from {{ cookiecutter.project_slug }}.core.resources import Resources
 
 
-def get_resources(request: Request) -> Resources:
+# Dependencies are `async def` even without awaiting: FastAPI runs plain `def` ones in a thread.
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.state.resources
     return resources
 

@@ -35,11 +35,14 @@ class Repository(Generic[ModelT]):
     async def list(self, query: PageQuery) -> PageResult[ModelT]:
         conditions = self._conditions(query.filters())
         order = self._order(query.sort or self.default_sort)
-        total = await self.session.scalar(select(func.count()).select_from(self.model).where(*conditions))
-        rows = await self.session.scalars(
-            select(self.model).where(*conditions).order_by(*order).offset(query.offset).limit(query.size)
-        )
-        return PageResult(items=rows.all(), total=total or 0, page=query.page, size=query.size)
+        # The total rides along with each row (a window count): one round trip instead of two.
+        counted = select(self.model, func.count().over()).where(*conditions)
+        rows = (await self.session.execute(counted.order_by(*order).offset(query.offset).limit(query.size))).all()
+        if rows:
+            total = rows[0][1]
+        else:  # past the last page (or nothing matches): count separately
+            total = await self.session.scalar(select(func.count()).select_from(self.model).where(*conditions)) or 0
+        return PageResult(items=[row[0] for row in rows], total=total, page=query.page, size=query.size)
 
     async def add(self, row: ModelT) -> ModelT:
         self.session.add(row)

@@ -12,7 +12,7 @@ from {{ cookiecutter.project_slug }}.web.deps import SessionDep
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
 
 
-def get_item_service(session: SessionDep) -> ItemService:
+async def get_item_service(session: SessionDep) -> ItemService:
     return ItemService(session)
 
 
