@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pytest_cookies.plugin import Cookies, Result
 
-from tests.servers import Server, start_mariadb, start_postgresql, start_redis
+from tests.servers import Server, server_directory, start_mariadb, start_postgresql, start_redis
 from tests.variants import check_known
 
 Bake = Callable[..., Path]
@@ -45,18 +45,18 @@ def bake(cookies: Cookies) -> Bake:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+def servers() -> Iterator[dict[str, Server]]:
     """PostgreSQL, MariaDB and Redis on loopback for this session; a missing binary is an error."""
-    base = tmp_path_factory.mktemp("servers")
     started: dict[str, Server] = {}
-    try:
-        started["postgresql"] = start_postgresql(base)
-        started["mysql"] = start_mariadb(base)
-        started["redis"] = start_redis(base)
-        yield started
-    finally:
-        for server in started.values():
-            server.stop()
+    with server_directory() as base:
+        try:
+            started["postgresql"] = start_postgresql(base)
+            started["mysql"] = start_mariadb(base)
+            started["redis"] = start_redis(base)
+            yield started
+        finally:
+            for server in started.values():
+                server.stop()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -32,12 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from types import FrameType
 
 STARTUP_TIMEOUT = 30.0  # seconds until a server must accept connections
@@ -147,6 +148,17 @@ _RUNNING: set[Server] = set()
 def _stop_all() -> None:
     for server in list(_RUNNING):
         server.stop()
+
+
+@contextmanager
+def server_directory() -> Iterator[Path]:
+    """A fresh directory for servers' data, removed afterwards.
+
+    Not under pytest's tmp_path: every pytest that starts (a generated project's suite, say) resets
+    pytest's base directory to mode 0700, and the postgres user then loses its data directory.
+    """
+    with tempfile.TemporaryDirectory(prefix="backend-template-servers-") as name:
+        yield Path(name)
 
 
 def start_postgresql(base_dir: Path) -> Server:
@@ -404,7 +416,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     servers: dict[str, Server] = {}
-    with tempfile.TemporaryDirectory(prefix="test-servers-") as tmp:
+    with server_directory() as tmp:
         try:
             for start in (start_postgresql, start_mariadb, start_redis):
                 began = time.monotonic()

@@ -25,7 +25,7 @@ import pymysql
 import pytest
 
 from tests.conftest import FIGURE, Bake
-from tests.servers import Server, start_mariadb, start_postgresql
+from tests.servers import Server, server_directory, start_mariadb, start_postgresql
 from tests.variants import Answers, variant_id
 
 VARIANTS = [
@@ -186,43 +186,46 @@ def test_app_survives_database_outage(
     project = bake(**answers)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    server = STARTERS[answers["database"]](tmp_path)
-    try:
-        env = app_environment(project, create_database(server), run_dir)
-        migrate(env, run_dir)
-        with serve(env, run_dir) as app:
-            created = app.client.post("/api/v1/items", json={"name": "before the outage"})
-            assert created.status_code == 201, created.text + app.log_tail()
-            assert names(app) == ["before the outage"]
-            assert app.client.get("/health/ready").status_code == 200
-            workers = descendants(app.process.pid)
+    with server_directory() as server_dir:
+        server = STARTERS[answers["database"]](server_dir)
+        try:
+            env = app_environment(project, create_database(server), run_dir)
+            migrate(env, run_dir)
+            with serve(env, run_dir) as app:
+                created = app.client.post("/api/v1/items", json={"name": "before the outage"})
+                assert created.status_code == 201, created.text + app.log_tail()
+                assert names(app) == ["before the outage"]
+                assert app.client.get("/health/ready").status_code == 200
+                workers = descendants(app.process.pid)
 
+                server.stop()
+                listed, to_503 = timed(app, "GET", "/api/v1/items")
+                record_property(f"{FIGURE}seconds to 503", round(to_503, 3))
+                assert_unavailable(listed, app)
+                assert to_503 < CONNECT_TIMEOUT + 1, f"503 took {to_503:.2f} s" + app.log_tail()
+                posted, post_seconds = timed(app, "POST", "/api/v1/items", json={"name": "during the outage"})
+                assert_unavailable(posted, app)
+                assert post_seconds < CONNECT_TIMEOUT + 1, f"POST 503 took {post_seconds:.2f} s"
+                ready, ready_seconds = timed(app, "GET", "/health/ready")
+                assert ready.status_code == 503, ready.text
+                assert ready.json()["checks"]["database"]["ok"] is False, ready.text
+                assert ready_seconds < CONNECT_TIMEOUT + 2, f"readiness took {ready_seconds:.2f} s"
+                assert app.client.get("/health/live").status_code == 200
+
+                server.start()  # returns once the server accepts connections again
+                back = time.monotonic()
+                while (response := app.client.get("/api/v1/items")).status_code != 200:
+                    waited = time.monotonic() - back
+                    assert waited < RECOVERY_LIMIT, (
+                        f"still {response.status_code} after {waited:.1f} s" + app.log_tail()
+                    )
+                    time.sleep(POLL_INTERVAL)
+                to_recover = time.monotonic() - back
+                record_property(f"{FIGURE}seconds to recover", round(to_recover, 3))
+
+                assert app.process.poll() is None, "the app exited" + app.log_tail()
+                assert descendants(app.process.pid) == workers, "the app restarted its workers" + app.log_tail()
+                assert names(app) == ["before the outage"]  # committed data kept, the refused POST absent
+                assert app.client.get("/health/ready").status_code == 200
+        finally:
             server.stop()
-            listed, to_503 = timed(app, "GET", "/api/v1/items")
-            record_property(f"{FIGURE}seconds to 503", round(to_503, 3))
-            assert_unavailable(listed, app)
-            assert to_503 < CONNECT_TIMEOUT + 1, f"503 took {to_503:.2f} s" + app.log_tail()
-            posted, post_seconds = timed(app, "POST", "/api/v1/items", json={"name": "during the outage"})
-            assert_unavailable(posted, app)
-            assert post_seconds < CONNECT_TIMEOUT + 1, f"POST 503 took {post_seconds:.2f} s"
-            ready, ready_seconds = timed(app, "GET", "/health/ready")
-            assert ready.status_code == 503, ready.text
-            assert ready.json()["checks"]["database"]["ok"] is False, ready.text
-            assert ready_seconds < CONNECT_TIMEOUT + 2, f"readiness took {ready_seconds:.2f} s"
-            assert app.client.get("/health/live").status_code == 200
-
-            server.start()  # returns once the server accepts connections again
-            back = time.monotonic()
-            while (response := app.client.get("/api/v1/items")).status_code != 200:
-                waited = time.monotonic() - back
-                assert waited < RECOVERY_LIMIT, f"still {response.status_code} after {waited:.1f} s" + app.log_tail()
-                time.sleep(POLL_INTERVAL)
-            to_recover = time.monotonic() - back
-            record_property(f"{FIGURE}seconds to recover", round(to_recover, 3))
-
-            assert app.process.poll() is None, "the app exited" + app.log_tail()
-            assert descendants(app.process.pid) == workers, "the app restarted its workers" + app.log_tail()
-            assert names(app) == ["before the outage"]  # committed data kept, the refused POST absent
-            assert app.client.get("/health/ready").status_code == 200
-    finally:
-        server.stop()

@@ -1,10 +1,13 @@
 """Paging, sorting and filtering for list endpoints, shared by every resource."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, UnaryExpression
+
+from {{ cookiecutter.project_slug }}.core.errors import ValidationFailed
 
 # Larger pages are refused (422) rather than silently truncated.
 MAX_PAGE_SIZE = 100
@@ -60,3 +63,30 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="Items matching the filters, on all pages.")
     page: int
     size: int
+
+
+def filter_conditions(
+    model: type[Any], filters: Mapping[str, Any], allowed: frozenset[str]
+) -> list[ColumnElement[bool]]:
+    """Equality conditions for `filters`; a name outside `allowed` is ValidationFailed (422)."""
+    unknown = sorted(set(filters) - allowed)
+    if unknown:
+        raise ValidationFailed(f"Cannot filter by {', '.join(unknown)}.", details={"allowed": sorted(allowed)})
+    return [getattr(model, name) == value for name, value in filters.items()]
+
+
+def sort_order(model: type[Any], sort: str, allowed: frozenset[str]) -> list[UnaryExpression[Any]]:
+    """ORDER BY clauses for `-created_at,name`; a field outside `allowed` is ValidationFailed (422)."""
+    fields = [field.strip() for field in sort.split(",") if field.strip()]
+    names = [field.removeprefix("-") for field in fields]
+    unknown = sorted(set(names) - allowed)
+    if unknown:
+        raise ValidationFailed(f"Cannot sort by {', '.join(unknown)}.", details={"allowed": sorted(allowed)})
+    order = [
+        getattr(model, name).desc() if field.startswith("-") else getattr(model, name).asc()
+        for field, name in zip(fields, names, strict=True)
+    ]
+    # The id breaks ties, so rows with equal sort values keep their place from page to page.
+    if "id" not in names:
+        order.append(model.id.asc())
+    return order

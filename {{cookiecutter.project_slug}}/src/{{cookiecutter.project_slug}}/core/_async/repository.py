@@ -1,15 +1,14 @@
 """Generic data access for one table. Repositories flush but never commit: the unit of work does."""
 
-from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, UnaryExpression, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.project_slug }}.core.errors import Conflict, ValidationFailed
+from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.models import Record
-from {{ cookiecutter.project_slug }}.core.pagination import PageQuery, PageResult
+from {{ cookiecutter.project_slug }}.core.pagination import PageQuery, PageResult, filter_conditions, sort_order
 
 ModelT = TypeVar("ModelT", bound=Record)
 
@@ -33,8 +32,8 @@ class Repository(Generic[ModelT]):
         return await self.session.get(self.model, id_)
 
     async def list(self, query: PageQuery) -> PageResult[ModelT]:
-        conditions = self._conditions(query.filters())
-        order = self._order(query.sort or self.default_sort)
+        conditions = filter_conditions(self.model, query.filters(), self.filterable)
+        order = sort_order(self.model, query.sort or self.default_sort, self.sortable)
         # The total rides along with each row (a window count): one round trip instead of two.
         counted = select(self.model, func.count().over()).where(*conditions)
         rows = (await self.session.execute(counted.order_by(*order).offset(query.offset).limit(query.size))).all()
@@ -59,26 +58,3 @@ class Repository(Generic[ModelT]):
             await self.session.flush()
         except IntegrityError as exc:
             raise Conflict(f"The {self.model.__tablename__} conflicts with an existing one.") from exc
-
-    def _conditions(self, filters: dict[str, Any]) -> Sequence[ColumnElement[bool]]:
-        unknown = sorted(set(filters) - self.filterable)
-        if unknown:
-            raise ValidationFailed(
-                f"Cannot filter by {', '.join(unknown)}.", details={"allowed": sorted(self.filterable)}
-            )
-        return [getattr(self.model, name) == value for name, value in filters.items()]
-
-    def _order(self, sort: str) -> Sequence[UnaryExpression[Any]]:
-        fields = [field.strip() for field in sort.split(",") if field.strip()]
-        names = [field.removeprefix("-") for field in fields]
-        unknown = sorted(set(names) - self.sortable)
-        if unknown:
-            raise ValidationFailed(f"Cannot sort by {', '.join(unknown)}.", details={"allowed": sorted(self.sortable)})
-        order = [
-            getattr(self.model, name).desc() if field.startswith("-") else getattr(self.model, name).asc()
-            for field, name in zip(fields, names, strict=True)
-        ]
-        # The id breaks ties, so rows with equal sort values keep their place from page to page.
-        if "id" not in names:
-            order.append(self.model.id.asc())
-        return order
