@@ -37,7 +37,6 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from cookiecutter.main import cookiecutter
@@ -495,15 +494,6 @@ def postgresql(base_dir: Path) -> Iterator[Server]:
         server.stop()
 
 
-def database_url(admin_url: str, database: str) -> str:
-    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{database}"))
-
-
-def create_database(admin_url: str, database: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')  # our own constant name
-
-
 def connection_stats(admin_url: str, database: str) -> ConnectionStats:
     """Read through the admin database, so this connection is not counted itself."""
     query = """
@@ -619,10 +609,10 @@ def benchmark_database(
 ) -> dict[str, list[DbSample]]:
     """Bake, migrate, serve and seed the PostgreSQL variant; load each endpoint on one server."""
     database = f"bench_{framework.name}"
-    create_database(server.url, database)
+    url = server.create_database(database)
     answers = {**framework.answers, "database": "postgresql"}
     project = bake(answers, workdir, cookiecutter_config(workdir))
-    env = server_env(project / "src", {"DATABASE_URL": database_url(server.url, database), **config.app_env})
+    env = server_env(project / "src", {"DATABASE_URL": url, **config.app_env})
     migrate(project, env)
     port = free_port()
     target = Target("db", project.name, project, env)

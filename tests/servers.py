@@ -112,6 +112,21 @@ class Server:
             self.stop()
             raise
 
+    def create_database(self, name: str) -> str:
+        """Create an empty database ``name`` (PostgreSQL or MariaDB) and return its URL."""
+        statement = f"CREATE DATABASE {name}"  # callers pass their own constant names
+        if self.name == "postgresql":
+            import psycopg  # only this kind of server needs the driver
+
+            with psycopg.connect(self.url, autocommit=True) as postgresql:
+                postgresql.execute(statement)
+        else:
+            import pymysql  # only this kind of server needs the driver
+
+            with pymysql.connect(host="127.0.0.1", port=self.port, user="root") as mysql, mysql.cursor() as cursor:
+                cursor.execute(statement)
+        return f"{self.url.rsplit('/', 1)[0]}/{name}"
+
     def stop(self) -> None:
         """Stop the server and wait for it to exit (no-op if not running)."""
         process, self._state.process = self._state.process, None

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-import pymysql
 import pytest
 
 from tests.conftest import FIGURE, Bake
@@ -60,18 +58,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def create_database(server: Server) -> str:
-    """An empty database on ``server``; returns its URL."""
-    if server.name == "postgresql":
-        with psycopg.connect(server.url, autocommit=True) as postgresql:
-            postgresql.execute(f"CREATE DATABASE {DATABASE}")
-    else:
-        mysql = pymysql.connect(host="127.0.0.1", port=server.port, user="root")
-        with mysql, mysql.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {DATABASE}")
-    return f"{server.url.rsplit('/', 1)[0]}/{DATABASE}"
 
 
 def app_environment(project: Path, database_url: str, run_dir: Path) -> dict[str, str]:
@@ -189,7 +175,7 @@ def test_app_survives_database_outage(
     with server_directory() as server_dir:
         server = STARTERS[answers["database"]](server_dir)
         try:
-            env = app_environment(project, create_database(server), run_dir)
+            env = app_environment(project, server.create_database(DATABASE), run_dir)
             migrate(env, run_dir)
             with serve(env, run_dir) as app:
                 created = app.client.post("/api/v1/items", json={"name": "before the outage"})

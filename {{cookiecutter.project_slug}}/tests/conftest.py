@@ -57,8 +57,8 @@ def make_settings(database_url: str) -> Settings:
     )
 
 
-def migrate(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(make_settings(database_url)), revision)
+def migrate(database_url: str) -> None:
+    command.upgrade(alembic_config(make_settings(database_url)), "head")
 
 
 @pytest.fixture(scope="session")

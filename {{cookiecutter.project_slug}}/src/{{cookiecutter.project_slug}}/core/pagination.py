@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, UnaryExpression
@@ -23,7 +23,6 @@ class PageQuery(BaseModel):
 
     # An unknown parameter is an error, never silently ignored (a mistyped filter would list everything).
     model_config = ConfigDict(extra="forbid")
-    PAGING_FIELDS: ClassVar[frozenset[str]] = frozenset({"page", "size", "sort"})
 
     page: int = Field(default=1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
@@ -34,10 +33,8 @@ class PageQuery(BaseModel):
     )
 
     def filters(self) -> dict[str, Any]:
-        """The filters given, by field name (unset ones are left out)."""
-        return {
-            name: value for name, value in self.model_dump(exclude_none=True).items() if name not in self.PAGING_FIELDS
-        }
+        """The filters given, by field name: the fields subclasses add (unset ones are left out)."""
+        return self.model_dump(exclude_none=True, exclude=set(PageQuery.model_fields))
 
     @property
     def offset(self) -> int:
