@@ -5,9 +5,12 @@ that write go through a transaction that is rolled back (see tests/web/conftest.
 """
 
 import os
+{%- if cookiecutter.use_redis %}
+import secrets
+{%- endif %}
 import socket
 {%- if cookiecutter.database == "sqlite" %}
-from collections.abc import Callable
+from collections.abc import Callable{% if cookiecutter.use_redis %}, Iterator{% endif %}
 from pathlib import Path
 {%- else %}
 from collections.abc import Callable, Iterator
@@ -16,14 +19,13 @@ from contextlib import ExitStack
 
 import pytest
 from alembic import command
-{%- if cookiecutter.database == "sqlite" %}
+{%- if cookiecutter.use_redis %}
+from redis import Redis
+{%- endif %}
 
 from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
-from {{ cookiecutter.project_slug }}.settings import Environment, Settings
-{%- else %}
-
-from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
-from {{ cookiecutter.project_slug }}.settings import Environment, Settings
+from {{ cookiecutter.project_slug }}.settings import Environment, {% if cookiecutter.use_redis %}RedisSettings, {% endif %}Settings
+{%- if cookiecutter.database != "sqlite" %}
 from tests.database import temporary_database
 {%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
@@ -39,6 +41,8 @@ DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "mysql://root:app@loca
 
 # Database 15, away from development data, unless TEST_REDIS_URL names another server.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379/15")
+# Every key this run writes starts with this; each settings object adds a namespace of its own.
+REDIS_RUN_PREFIX = f"test_{{ cookiecutter.project_slug }}_{secrets.token_hex(4)}"
 {%- endif %}
 
 # Makes an empty, unmigrated database and returns its URL (see the `empty_database` fixture).
@@ -53,6 +57,8 @@ def make_settings(database_url: str) -> Settings:
         database_url=database_url,
 {%- if cookiecutter.use_redis %}
         redis_url=REDIS_URL,
+        # A fresh namespace: no cached value, rate-limit count or flag leaks from one test to the next.
+        redis=RedisSettings(key_prefix=f"{REDIS_RUN_PREFIX}:{secrets.token_hex(4)}"),
 {%- endif %}
     )
 
@@ -106,6 +112,16 @@ def empty_database() -> Iterator[DatabaseFactory]:
 @pytest.fixture
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_redis_keys() -> Iterator[None]:
+    """Leave the Redis server as the run found it: delete every key the run wrote."""
+    yield
+    with Redis.from_url(REDIS_URL) as client:
+        keys = list(client.scan_iter(match=f"{REDIS_RUN_PREFIX}:*", count=1000))
+        if keys:
+            client.delete(*keys)
 {%- endif %}
 
 

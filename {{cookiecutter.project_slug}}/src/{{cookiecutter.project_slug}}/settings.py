@@ -8,9 +8,13 @@ import json
 import logging
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import ip_network
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
+{% if cookiecutter.use_redis -%}
+from limits import parse_many
+{% endif -%}
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -86,6 +90,50 @@ class RedisSettings(BaseModel):
     connect_timeout: float = Field(default=1.0, gt=0)
     socket_timeout: float = Field(default=1.0, gt=0)
     max_connections: int = Field(default=50, ge=1)
+    # Starts every key this service writes, so services can share a server.
+    key_prefix: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+    # After this many failures in a row, Redis is skipped (cache bypassed, limiter per its fail
+    # mode, flags at defaults) for `breaker_reset_seconds` before one call tries it again.
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_seconds: float = Field(default=5.0, gt=0)
+
+
+class CacheSettings(BaseModel):
+    # Seconds a cached value is fresh.
+    ttl: int = Field(default=60, ge=1)
+    # Seconds an expired value is still served while one caller recomputes it.
+    stale_ttl: int = Field(default=30, ge=0)
+    # Seconds a recomputation may hold its key's lock; callers without the lock wait this long at most.
+    lock_timeout: float = Field(default=5.0, gt=0)
+
+
+class RateLimitSettings(BaseModel):
+    enabled: bool = True
+    # Limits in the `limits` notation: "100/minute", or several as "10/second;1000/day".
+    default: str = "100/minute"
+    # Stricter limit for credential endpoints (login, register).
+    auth: str = "10/minute"
+    # While Redis is unreachable: true lets requests through, false answers 503.
+    fail_open: bool = True
+
+    @field_validator("default", "auth")
+    @classmethod
+    def _check_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            msg = 'must be a rate such as "100/minute" or "10/second;1000/day"'
+            raise ValueError(msg) from None
+        return value
+
+
+class FlagSettings(BaseModel):
+    # Every flag and its value when Redis holds no override, as JSON: {"new_search": false}.
+    defaults: dict[str, bool] = Field(default_factory=dict)
+    # Seconds a process reuses the overrides it read from Redis.
+    cache_seconds: float = Field(default=5.0, ge=0)
+    # Serve /api/v1/feature-flags; defaults to off in staging and production, where nothing guards it.
+    admin_api: bool = True
 {%- endif %}
 
 
@@ -112,6 +160,19 @@ class SecuritySettings(BaseModel):
     content_security_policy: str = "default-src 'none'; frame-ancestors 'none'"
     # Larger request bodies are refused with 413.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed; others' is ignored.
+    trusted_proxies: StrList = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                msg = f"{entry!r} is not an IP address or network"
+                raise ValueError(msg) from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -143,6 +204,9 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 {%- if cookiecutter.use_redis %}
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    flags: FlagSettings = Field(default_factory=FlagSettings)
 {%- endif %}
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
@@ -168,6 +232,10 @@ class Settings(BaseSettings):
             self.database.pool_size = 20
         if deployed and "max_overflow" not in self.database.model_fields_set:
             self.database.max_overflow = 0
+{%- if cookiecutter.use_redis %}
+        if "admin_api" not in self.flags.model_fields_set:
+            self.flags.admin_api = not deployed
+{%- endif %}
         return self
 
     @property

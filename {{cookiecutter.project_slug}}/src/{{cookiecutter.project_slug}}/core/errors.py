@@ -10,9 +10,17 @@ class AppError(Exception):
     code: ClassVar[str] = "internal_error"
     title: ClassVar[str] = "Internal Server Error"
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.message = message or self.title
         self.details = details or {}
+        # Response headers that belong with the error, such as Retry-After.
+        self.headers = headers or {}
         super().__init__(self.message)
 
 

@@ -20,7 +20,12 @@ from {{ cookiecutter.project_slug }}.web.middleware import (
     SecurityHeadersMiddleware,
     TrustedHostMiddleware,
 )
+{%- if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.web.ratelimit import rate_limit
+from {{ cookiecutter.project_slug }}.web.routes import feature_flags, health, items
+{%- else %}
 from {{ cookiecutter.project_slug }}.web.routes import health, items
+{%- endif %}
 
 logger = get_logger(__name__)
 
@@ -46,6 +51,22 @@ def _middleware(settings: Settings) -> list[Middleware]:
         )
     stack.append(Middleware(RequestBodyMiddleware, settings=settings))
     return stack
+{%- if cookiecutter.use_redis %}
+
+
+def _include_routes(app: FastAPI, settings: Settings) -> None:
+    """Health probes are never rate limited: an orchestrator polling them must not be refused."""
+    app.include_router(health.router)
+    app.include_router(items.router, dependencies=[rate_limit("default")])
+    if settings.flags.admin_api:
+        app.include_router(feature_flags.router, dependencies=[rate_limit("default")])
+{%- else %}
+
+
+def _include_routes(app: FastAPI, _: Settings) -> None:
+    app.include_router(health.router)
+    app.include_router(items.router)
+{%- endif %}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,6 +96,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     register_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(items.router)
+    _include_routes(app, settings)
     return app

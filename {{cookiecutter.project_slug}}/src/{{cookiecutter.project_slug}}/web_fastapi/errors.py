@@ -47,6 +47,7 @@ def error_response(exc: Exception, *, instance: str, request_id: str | None, deb
             detail=exc.message,
             instance=instance,
             request_id=request_id,
+            headers=exc.headers,
             **({"details": exc.details} if exc.details else {}),
         )
     detail = f"{type(exc).__name__}: {exc}" if debug else "An unexpected error occurred."

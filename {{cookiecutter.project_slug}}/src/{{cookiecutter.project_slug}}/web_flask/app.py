@@ -13,10 +13,34 @@ from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
 from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers, validation_problem
 from {{ cookiecutter.project_slug }}.web.middleware import register_middleware
+{%- if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.web.ratelimit import register_rate_limits
+from {{ cookiecutter.project_slug }}.web.routes import feature_flags, health, items
+{%- else %}
 from {{ cookiecutter.project_slug }}.web.routes import health, items
+{%- endif %}
 from {{ cookiecutter.project_slug }}.web.transactions import register_unit_of_work
 
 logger = get_logger(__name__)
+{%- if cookiecutter.use_redis %}
+
+
+def _register_routes(app: OpenAPI, settings: Settings) -> None:
+    """Health probes are never rate limited: an orchestrator polling them must not be refused."""
+    app.register_api(health.router)
+    app.register_api(items.router)
+    limits = {items.router.name: "default"}
+    if settings.flags.admin_api:
+        app.register_api(feature_flags.router)
+        limits[feature_flags.router.name] = "default"
+    register_rate_limits(app, limits)
+{%- else %}
+
+
+def _register_routes(app: OpenAPI, _: Settings) -> None:
+    app.register_api(health.router)
+    app.register_api(items.router)
+{%- endif %}
 
 
 def create_app(settings: Settings | None = None) -> OpenAPI:
@@ -36,8 +60,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
     register_middleware(app, settings)
     register_error_handlers(app, debug=settings.debug)
     register_unit_of_work(app)
-    app.register_api(health.router)
-    app.register_api(items.router)
+    _register_routes(app, settings)
 
     resources = open_resources(settings)
     app.extensions[RESOURCES_KEY] = resources

@@ -1,6 +1,7 @@
 """Every error leaves as RFC 9457 application/problem+json, rendered here and nowhere else."""
 
 import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, get_type_hints
 
@@ -34,7 +35,7 @@ def problem_response(
     code: str,
     detail: str,
     title: str | None = None,
-    headers: list[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
     **extra: Any,
 ) -> Response:
     """A problem document for the current request."""
@@ -56,7 +57,9 @@ def error_response(exc: Exception, *, debug: bool = False) -> Response:
     """A domain error as itself; anything else as a generic 500 (with the cause only in debug)."""
     if isinstance(exc, AppError):
         extra: dict[str, Any] = {"details": exc.details} if exc.details else {}
-        return problem_response(status=exc.status, code=exc.code, title=exc.title, detail=exc.message, **extra)
+        return problem_response(
+            status=exc.status, code=exc.code, title=exc.title, detail=exc.message, headers=exc.headers, **extra
+        )
     detail = f"{type(exc).__name__}: {exc}" if debug else "An unexpected error occurred."
     return problem_response(status=500, code="internal_error", detail=detail)
 

@@ -6,6 +6,7 @@ from flask import Flask, Response, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
+from {{ cookiecutter.project_slug }}.core.db import run_after_commit
 from {{ cookiecutter.project_slug }}.web.deps import SESSION_KEY
 from {{ cookiecutter.project_slug }}.web.errors import error_response
 
@@ -32,6 +33,7 @@ def register_unit_of_work(app: Flask) -> None:
                 if error is None:
                     raise
                 return error_response(error)
+            run_after_commit(session)
         return response
 
     # After an error no response hook saw: closing rolls back whatever is still open.

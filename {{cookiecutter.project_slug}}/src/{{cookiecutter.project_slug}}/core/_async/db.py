@@ -1,6 +1,6 @@
 """The database: an async engine built from DATABASE_URL, sessions, the unit of work and its health."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -114,6 +114,23 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# Where a session keeps the callbacks to run once its transaction has committed.
+AFTER_COMMIT_KEY = "after_commit"
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], Awaitable[object]]) -> None:
+    """Run `callback` once the session's unit of work has committed; never if it rolls back.
+
+    For effects outside the database that must not get ahead of it, such as forgetting a cached row.
+    """
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+        await callback()
+
+
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One transaction: committed when the block succeeds, rolled back when anything raises.
@@ -128,6 +145,7 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
         if error is None:
             raise
         raise error from exc
+    await run_after_commit(session)
 
 
 async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:

@@ -103,6 +103,23 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# Where a session keeps the callbacks to run once its transaction has committed.
+AFTER_COMMIT_KEY = "after_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run `callback` once the session's unit of work has committed; never if it rolls back.
+
+    For effects outside the database that must not get ahead of it, such as forgetting a cached row.
+    """
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+def run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+        callback()
+
+
 @contextmanager
 def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: committed when the block succeeds, rolled back when anything raises.
@@ -117,6 +134,7 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
         if error is None:
             raise
         raise error from exc
+    run_after_commit(session)
 
 
 def check_database(engine: Engine, *, require_migrations: bool) -> dict[str, Any]:

@@ -13,7 +13,11 @@ from {{ cookiecutter.project_slug }}.core.db import check_database, create_engin
 from {{ cookiecutter.project_slug }}.core.health import HealthRegistry
 from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
 {%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_redis
+from {{ cookiecutter.project_slug }}.core.cache import Cache
+from {{ cookiecutter.project_slug }}.core.flags import FlagStore
+from {{ cookiecutter.project_slug }}.core.ratelimit import RateLimiter
+from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_breaker, create_redis
+from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker
 {%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings
 
@@ -27,6 +31,11 @@ class Resources:
     sessions: sessionmaker[Session]
 {%- if cookiecutter.use_redis %}
     redis: Redis
+    # Shared by everything below: while Redis is down none of them waits on it.
+    redis_breaker: CircuitBreaker
+    cache: Cache
+    limiter: RateLimiter
+    flags: FlagStore
 {%- endif %}
 
     def close(self) -> None:
@@ -45,9 +54,23 @@ def open_resources(settings: Settings) -> Resources:
     health.register("database", check, timeout=settings.database.connect_timeout + 1)
 {%- if cookiecutter.use_redis %}
     redis = create_redis(settings)
-    # Optional: without Redis the service degrades (no cache) but keeps serving.
-    health.register("redis", partial(check_redis, redis), timeout=settings.redis.connect_timeout + 1, required=False)
-    return Resources(settings=settings, health=health, engine=engine, sessions=sessions, redis=redis)
+    breaker = create_breaker(settings)
+    # Optional: without Redis the service degrades (no cache, limiter per its fail mode, flags
+    # at their defaults) but keeps serving.
+    check_redis_server = partial(check_redis, redis, breaker)
+    health.register("redis", check_redis_server, timeout=settings.redis.connect_timeout + 1, required=False)
+    prefix = settings.redis.key_prefix
+    return Resources(
+        settings=settings,
+        health=health,
+        engine=engine,
+        sessions=sessions,
+        redis=redis,
+        redis_breaker=breaker,
+        cache=Cache(redis, breaker, key_prefix=prefix, settings=settings.cache),
+        limiter=RateLimiter(redis, breaker, key_prefix=prefix, settings=settings.rate_limit),
+        flags=FlagStore(redis, breaker, key_prefix=prefix, settings=settings.flags),
+    )
 {%- else %}
     return Resources(settings=settings, health=health, engine=engine, sessions=sessions)
 {%- endif %}
