@@ -44,6 +44,7 @@ class CircuitBreaker:
         self._lock = Lock()
         self._failures = 0
         self._opened_at: float | None = None
+        self._down_since = 0.0
         self._trial_running = False
 
     @property
@@ -69,7 +70,7 @@ class CircuitBreaker:
             self._failures = 0
             self._trial_running = False
             if self._opened_at is not None:
-                down_for = round(self._clock() - self._opened_at, 3)
+                down_for = round(self._clock() - self._down_since, 3)
                 self._opened_at = None
                 logger.info("circuit closed", dependency=self.name, down_seconds=down_for)
 
@@ -81,7 +82,7 @@ class CircuitBreaker:
                 self._trial_running = False
                 self._opened_at = self._clock()
             elif self._opened_at is None and self._failures >= self.failure_threshold:
-                self._opened_at = self._clock()
+                self._opened_at = self._down_since = self._clock()
                 logger.warning(
                     "circuit opened",
                     dependency=self.name,

@@ -8,13 +8,16 @@ from redis import Redis
 {% endif -%}
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-
+{% if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.cache import Cache
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory
+{%- if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.flags import FlagStore
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.health import HealthRegistry
 from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
 {%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.core.cache import Cache
-from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 from {{ cookiecutter.project_slug }}.core.ratelimit import RateLimiter
 from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_breaker, create_redis
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker
