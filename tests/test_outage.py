@@ -1,10 +1,12 @@
-"""Outage: the database server stops under a running app, then comes back.
+"""Outage: the database server, or the Redis server, stops under a running app, then comes back.
 
-With the server down, database endpoints answer 503 problem+json within the connect timeout and
-readiness is 503 while liveness stays 200; once the server is back, the same process serves
-again without a restart. Each variant gets its own throwaway server, since stopping the shared
-session one would break the tests running beside it. The figures (seconds to 503, seconds to
-recover) are recorded as properties and printed in the terminal summary (tests/conftest.py).
+With the database down, database endpoints answer 503 problem+json within the connect timeout and
+readiness is 503 while liveness stays 200. With Redis down, every endpoint keeps answering (cache
+bypassed, rate limiter open, flags at their defaults) and readiness reports "degraded". Once the
+server is back, the same process serves again without a restart. Each variant gets its own
+throwaway server, since stopping the shared session one would break the tests running beside it.
+The figures (seconds to 503, seconds to recover) are recorded as properties and printed in the
+terminal summary (tests/conftest.py).
 """
 
 import os
@@ -23,18 +25,24 @@ import httpx
 import pytest
 
 from tests.conftest import FIGURE, Bake
-from tests.servers import Server, server_directory, start_mariadb, start_postgresql
+from tests.servers import Server, server_directory, start_mariadb, start_postgresql, start_redis
 from tests.variants import Answers, variant_id
 
 VARIANTS = [
     {"framework": "fastapi", "database": "postgresql", "use_redis": False},
     {"framework": "flask", "database": "mysql", "use_redis": False},
 ]
+REDIS_VARIANTS = [
+    {"framework": "fastapi", "database": "sqlite", "use_redis": True},
+    {"framework": "flask", "database": "sqlite", "use_redis": True},
+]
 STARTERS: dict[str, Callable[[Path], Server]] = {"postgresql": start_postgresql, "mysql": start_mariadb}
 PACKAGE = "my_service"  # the default project_slug
 DATABASE = "outage"
 CONNECT_TIMEOUT = 3  # DATABASE__CONNECT_TIMEOUT, set explicitly (the template's default)
 RECOVERY_LIMIT = 5.0  # seconds from the server accepting connections to the first 200
+REDIS_TIMEOUT = 1.0  # REDIS__SOCKET_TIMEOUT and REDIS__CONNECT_TIMEOUT, set explicitly (the defaults)
+BREAKER_RESET = 1.0  # REDIS__BREAKER_RESET_SECONDS: how long the circuit stays open before a trial
 STARTUP_TIMEOUT = 30.0  # seconds for the app to answer /health/live
 HTTP_TIMEOUT = 30.0  # per request: far above every limit, so a hang shows up as a slow answer
 POLL_INTERVAL = 0.05
@@ -60,7 +68,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_environment(project: Path, database_url: str, run_dir: Path) -> dict[str, str]:
+def app_environment(project: Path, database_url: str, run_dir: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key in INHERITED or key.startswith("LC_")}
     return env | {
         # Gunicorn 25.1+ puts a control socket in $HOME/.gunicorn/ (shared by every instance): keep it here.
@@ -70,6 +78,7 @@ def app_environment(project: Path, database_url: str, run_dir: Path) -> dict[str
         "ENVIRONMENT": "test",
         "DATABASE_URL": database_url,
         "DATABASE__CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+        **extra,
     }
 
 
@@ -215,3 +224,66 @@ def test_app_survives_database_outage(
                 assert app.client.get("/health/ready").status_code == 200
         finally:
             server.stop()
+
+
+@pytest.mark.parametrize("answers", REDIS_VARIANTS, ids=variant_id)
+def test_app_survives_redis_outage(
+    bake: Bake, answers: Answers, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    project = bake(**answers)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with server_directory() as server_dir:
+        redis = start_redis(server_dir)
+        try:
+            env = app_environment(
+                project,
+                f"sqlite:///{run_dir / 'app.db'}",
+                run_dir,
+                REDIS_URL=redis.url,
+                REDIS__CONNECT_TIMEOUT=str(REDIS_TIMEOUT),
+                REDIS__SOCKET_TIMEOUT=str(REDIS_TIMEOUT),
+                REDIS__BREAKER_RESET_SECONDS=str(BREAKER_RESET),
+            )
+            migrate(env, run_dir)
+            with serve(env, run_dir) as app:
+                created = app.client.post("/api/v1/items", json={"name": "cached"})
+                assert created.status_code == 201, created.text + app.log_tail()
+                path = created.headers["location"]
+                for _ in range(2):  # the second read comes from the cache
+                    read = app.client.get(path)
+                    assert read.status_code == 200, read.text + app.log_tail()
+                    assert "ratelimit-limit" in read.headers, read.headers
+                assert app.client.get("/health/ready").json()["checks"]["redis"]["ok"] is True
+                workers = descendants(app.process.pid)
+
+                redis.stop()
+                reads = [timed(app, "GET", path) for _ in range(10)]
+                for response, _ in reads:
+                    assert response.status_code == 200, response.text + app.log_tail()
+                    assert response.json()["name"] == "cached"
+                    assert "ratelimit-limit" not in response.headers, "the limiter fails open"
+                slowest = max(seconds for _, seconds in reads)
+                record_property(f"{FIGURE}slowest read with Redis down (s)", round(slowest, 3))
+                # At most one short timeout: the breaker keeps later calls from waiting on the dead server.
+                assert slowest < REDIS_TIMEOUT + 1, f"a read took {slowest:.2f} s" + app.log_tail()
+                renamed = app.client.patch(path, json={"name": "renamed while Redis was down"})
+                assert renamed.status_code == 200, renamed.text + app.log_tail()
+                ready = app.client.get("/health/ready")
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["status"] == "degraded", ready.text
+                assert ready.json()["checks"]["redis"]["ok"] is False, ready.text
+
+                redis.start()  # same port, empty: no persistence
+                back = time.monotonic()
+                while "ratelimit-limit" not in (response := app.client.get(path)).headers:
+                    waited = time.monotonic() - back
+                    assert waited < BREAKER_RESET + RECOVERY_LIMIT, f"limiter not back after {waited:.1f} s"
+                    time.sleep(POLL_INTERVAL)
+                record_property(f"{FIGURE}seconds to recover", round(time.monotonic() - back, 3))
+                assert response.json()["name"] == "renamed while Redis was down"
+                assert app.client.get("/health/ready").json()["status"] == "ok"
+                assert app.process.poll() is None, "the app exited" + app.log_tail()
+                assert descendants(app.process.pid) == workers, "the app restarted its workers" + app.log_tail()
+        finally:
+            redis.stop()
