@@ -1,21 +1,33 @@
-"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db | version` (also `python -m {{ cookiecutter.project_slug }}`)."""
+"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db |{% if cookiecutter.use_redis %} flags |{% endif %} version` (also `python -m {{ cookiecutter.project_slug }}`)."""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated{% if cookiecutter.use_redis %}, TypeVar{% endif %}
 
 import typer
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
+{%- if cookiecutter.use_redis %}
+from pydantic import ValidationError
+{%- endif %}
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.project_slug }} import __version__
+{%- if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.errors import AppError
+from {{ cookiecutter.project_slug }}.core.flag_rules import FlagRule, FlagState
+from {{ cookiecutter.project_slug }}.core.flags import FlagCommand, run_flag_command
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging
 from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
 from {{ cookiecutter.project_slug }}.core.resources import check_health_once
 from {{ cookiecutter.project_slug }}.settings import Environment, Settings, SettingsError, get_settings
+{%- if cookiecutter.use_redis %}
+
+T = TypeVar("T")
+{%- endif %}
 
 # Exit status for settings that cannot be used, distinct from a failed check (1).
 EXIT_BAD_SETTINGS = 2
@@ -29,6 +41,10 @@ FIXES = {
 cli = typer.Typer(help="{{ cookiecutter.project_name }}", no_args_is_help=True, add_completion=False)
 db = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 cli.add_typer(db, name="db")
+{%- if cookiecutter.use_redis %}
+flags = typer.Typer(help="Feature flags: defaults in FLAGS__DEFAULTS, overrides in Redis.", no_args_is_help=True)
+cli.add_typer(flags, name="flags")
+{%- endif %}
 console = Console()
 error_console = Console(stderr=True)
 
@@ -130,6 +146,68 @@ def db_revision(
 def db_check() -> None:
     """Exit 1 if the models and the migrated database differ (a migration is missing)."""
     _alembic(command.check)
+
+
+{%- if cookiecutter.use_redis %}
+
+
+def _flag_command(command: FlagCommand[T]) -> T:
+    """Run a flag command with the app's settings; an unknown flag or unreachable Redis exits 1."""
+    settings = _settings()
+    configure_logging(settings)
+    try:
+        return run_flag_command(settings, command)
+    except AppError as exc:
+        error_console.print(f"[bold red]{exc.title}[/bold red]\n{exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _on_off(value: bool) -> str:
+    return "[green]on[/green]" if value else "off"
+
+
+def _print_flags(states: list[FlagState]) -> None:
+    table = Table(title="Feature flags")
+    for column in ("flag", "default", "override", "anonymous"):
+        table.add_column(column)
+    for state in states:
+        override = state.override.describe() if state.override else ""
+        table.add_row(state.name, _on_off(state.default), override, _on_off(state.enabled))
+    console.print(table)
+
+
+@flags.command("list")
+def flags_list() -> None:
+    """Show every declared flag: its default, its override and its value for anonymous callers."""
+    states = _flag_command(lambda store: store.states())
+    if not states:
+        console.print("""No flags declared (set FLAGS__DEFAULTS, e.g. '{"new_search": false}').""", highlight=False)
+        return
+    _print_flags(states)
+
+
+@flags.command("set")
+def flags_set(
+    name: Annotated[str, typer.Argument(help="A flag declared in FLAGS__DEFAULTS.")],
+    on: Annotated[bool, typer.Option("--on/--off", help="On for everyone, or off but for --user and --percentage.")],
+    user: Annotated[list[str] | None, typer.Option("--user", help="A user id to turn it on for; repeatable.")] = None,
+    percentage: Annotated[float, typer.Option(min=0, max=100, help="Share of users to turn it on for.")] = 0,
+) -> None:
+    """Override a flag; every process applies it within FLAGS__CACHE_SECONDS."""
+    try:
+        rule = FlagRule(enabled=on, users=tuple(user or ()), percentage=percentage)
+    except ValidationError as exc:
+        problems = (f"{'.'.join(map(str, error['loc'])) or 'rule'}: {error['msg']}" for error in exc.errors())
+        raise typer.BadParameter("; ".join(problems)) from None
+    _print_flags([_flag_command(lambda store: store.set(name, rule))])
+
+
+@flags.command("unset")
+def flags_unset(name: Annotated[str, typer.Argument(help="A flag declared in FLAGS__DEFAULTS.")]) -> None:
+    """Remove a flag's override, so it answers its default again."""
+    removed = _flag_command(lambda store: store.unset(name))
+    console.print(f"Removed the override of {name}." if removed else f"{name} had no override.", highlight=False)
+{%- endif %}
 
 
 @cli.command()
