@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from {{ cookiecutter.project_slug }}.core.db import unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from {{ cookiecutter.project_slug }}.core.resources import Resources
 
 OPENAPI_PATH = "/openapi.json"
+# The peer every test request comes from: an address, as a real server sees (Starlette's default is "testclient").
+PEER = ("127.0.0.1", 50000)
 
 
 class Echo(BaseModel):
@@ -59,11 +63,24 @@ def add_test_routes(app: FastAPI) -> None:
         return {"status": "accepted"}
 
 
+class UserHeaderMiddleware:
+    """Stands in for authentication: an X-Test-User header becomes `request.state.user_id`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (user := Headers(scope=scope).get("X-Test-User")):
+            scope.setdefault("state", {})["user_id"] = user
+        await self.app(scope, receive, send)
+
+
 @contextmanager
 def serve(settings: Settings) -> Iterator[httpx.Client]:
     app = create_app(settings)
     add_test_routes(app)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    app.add_middleware(UserHeaderMiddleware)
+    with TestClient(app, raise_server_exceptions=False, client=PEER) as client:
         yield client
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from flask import Flask
+from flask import Flask, g, request
 from flask_openapi3.openapi import OpenAPI
 from pydantic import BaseModel
 from sqlalchemy.orm import sessionmaker
@@ -36,6 +36,14 @@ class Echo(BaseModel):
 
 def add_test_routes(app: OpenAPI) -> None:
     """Routes that exist only in tests, to drive bodies and failures through the real stack."""
+
+    def user_from_header() -> None:
+        """Stands in for authentication: an X-Test-User header becomes `g.user_id`."""
+        if user := request.headers.get("X-Test-User"):
+            g.user_id = user
+
+    # First, where authentication would run: before the rate limits.
+    app.before_request_funcs.setdefault(None, []).insert(0, user_from_header)
 
     @app.post("/_test/echo")
     def echo(body: Echo) -> dict[str, Any]:

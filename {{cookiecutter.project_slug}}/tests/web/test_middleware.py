@@ -1,6 +1,7 @@
 """Request id, security headers, body rules, trusted hosts and CORS, through the whole stack."""
 
 import httpx
+import pytest
 
 from {{ cookiecutter.project_slug }}.settings import CorsSettings, Environment, SecuritySettings, Settings
 from tests.web.types import ClientFactory
@@ -96,3 +97,19 @@ def test_cors_preflight_allows_configured_origin_only(settings: Settings, client
 def test_no_cors_headers_without_configured_origins(client: httpx.Client) -> None:
     response = client.get("/health/live", headers={"Origin": "https://app.example.com"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_access_log_names_the_client_behind_trusted_proxies_only(
+    settings: Settings, client_for: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    forwarded = {"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
+    # Test requests come from 127.0.0.1 (tests/web/conftest.py).
+    trusted = settings.model_copy(update={"security": SecuritySettings(trusted_proxies=["127.0.0.0/8"])})
+    with client_for(trusted) as client:
+        client.get("/health/live", headers=forwarded)
+    with client_for(settings) as client:
+        client.get("/health/live", headers=forwarded)
+    # Our pipeline hands each record's event dict to the standard library as its message.
+    access = [record.msg for record in caplog.records if record.name == "access" and isinstance(record.msg, dict)]
+    clients = [line["client"] for line in access]
+    assert clients == ["203.0.113.9", "127.0.0.1"]

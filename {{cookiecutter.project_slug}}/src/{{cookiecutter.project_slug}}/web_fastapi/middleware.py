@@ -5,6 +5,7 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from {{ cookiecutter.project_slug }}.core.client_address import TrustedProxies
 from {{ cookiecutter.project_slug }}.core.errors import AppError, BadRequest, RequestTooLarge, UnsupportedMediaType
 from {{ cookiecutter.project_slug }}.core.http_policy import is_json, security_headers
 from {{ cookiecutter.project_slug }}.core.logging import AccessLog, get_logger, request_id_from, start_request_context
@@ -12,6 +13,9 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.errors import error_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# In the request state: headers for the response that code deeper in the stack (such as the rate
+# limiter) adds, whatever the route returns; a header the response sets itself wins.
+RESPONSE_HEADERS = "response_headers"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 logger = get_logger(__name__)
@@ -24,7 +28,10 @@ def _request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id, log context, one access log line, and the last-resort 500.
+    """Request id, client address, log context, one access log line, and the last-resort 500.
+
+    The client address (`request.state.client_ip`, `client` in the log context) is resolved here
+    once, from the peer and, behind trusted proxies, X-Forwarded-For (core/client_address.py).
 
     Starlette renders unhandled errors outside every user middleware; catching them here
     keeps the request id, security headers and access log on 500 responses too.
@@ -34,15 +41,20 @@ class RequestContextMiddleware:
         self.app = app
         self.access_log = AccessLog(settings.logging.slow_request_ms)
         self.debug = settings.debug
+        self.trusted_proxies = TrustedProxies(settings.security.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = request_id_from(Headers(scope=scope).get(REQUEST_ID_HEADER))
-        scope.setdefault("state", {})["request_id"] = request_id
-        start_request_context(request_id=request_id)
+        headers = Headers(scope=scope)
+        request_id = request_id_from(headers.get(REQUEST_ID_HEADER))
+        peer = scope.get("client")
+        client_ip = self.trusted_proxies.client_address(peer[0] if peer else None, headers.getlist("x-forwarded-for"))
+        state = scope.setdefault("state", {})
+        state.update({"request_id": request_id, "client_ip": client_ip, RESPONSE_HEADERS: {}})
+        start_request_context(request_id=request_id, client=client_ip)
         status = 500
         response_started = False
 
@@ -51,7 +63,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                response_headers = MutableHeaders(scope=message)
+                response_headers.append(REQUEST_ID_HEADER, request_id)
+                for name, value in state[RESPONSE_HEADERS].items():
+                    if name not in response_headers:
+                        response_headers.append(name, value)
             await send(message)
 
         try:

@@ -18,7 +18,10 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int, reload
         # Our own pipeline logs every request with its id; uvicorn's would repeat it.
         log_config=None,
         access_log=False,
+        # X-Forwarded-* only from the proxies the app trusts (by default none; web/middleware.py
+        # resolves the client address by the same rule). Uvicorn alone would trust 127.0.0.1.
         proxy_headers=True,
+        forwarded_allow_ips=settings.security.trusted_proxies,
         server_header=False,
         log_level=settings.log_level.lower(),
     )

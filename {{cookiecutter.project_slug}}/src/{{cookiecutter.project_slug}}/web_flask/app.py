@@ -28,12 +28,12 @@ logger = get_logger(__name__)
 def _register_routes(app: OpenAPI, settings: Settings) -> None:
     """Health probes are never rate limited: an orchestrator polling them must not be refused."""
     app.register_api(health.router)
-    app.register_api(items.router)
-    limits = {items.router.name: "default"}
+    limited = [items.router]
     if settings.flags.admin_api:
-        app.register_api(feature_flags.router)
-        limits[feature_flags.router.name] = "default"
-    register_rate_limits(app, limits)
+        limited.append(feature_flags.router)
+    for router in limited:
+        app.register_api(router)
+    register_rate_limits(app, {router.name: "default" for router in limited})
 {%- else %}
 
 

@@ -6,6 +6,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import SecurityError
 
+from {{ cookiecutter.project_slug }}.core.client_address import TrustedProxies
 from {{ cookiecutter.project_slug }}.core.errors import UnsupportedMediaType
 from {{ cookiecutter.project_slug }}.core.http_policy import is_json, security_headers
 from {{ cookiecutter.project_slug }}.core.logging import (
@@ -29,16 +30,22 @@ def _werkzeug_host(pattern: str) -> str:
 
 
 def _register_request_context(app: Flask, settings: Settings) -> None:
-    """Request id, log context and one access log line per request; error responses included."""
+    """Request id, client address, log context and one access log line per request; error responses included.
+
+    The client address (`g.client_ip`, `client` in the log context) is resolved here once, from
+    the peer and, behind trusted proxies, X-Forwarded-For (core/client_address.py).
+    """
     access_log = AccessLog(settings.logging.slow_request_ms)
     headers = security_headers(settings)
+    trusted_proxies = TrustedProxies(settings.security.trusted_proxies)
 
     # Registered first, so it runs before every other hook and error handler.
     @app.before_request
     def start_request() -> None:
         g.started = time.perf_counter()
         g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
-        start_request_context(request_id=g.request_id)
+        g.client_ip = trusted_proxies.client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"))
+        start_request_context(request_id=g.request_id, client=g.client_ip)
 
     # Flask runs this for error handlers' responses too.
     @app.after_request
