@@ -47,6 +47,9 @@ class RedisProxy:
         """Refuse new connections and reset the open ones."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            # Close alone leaves the port accepting while _accept() blocks on it; shutdown wakes it.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             connections, self._connections = self._connections, set()

@@ -3,13 +3,27 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-
+{% if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate, ItemListQuery, ItemPage, ItemRead, ItemUpdate
+{%- if not cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID
-from {{ cookiecutter.project_slug }}.web.deps import SessionDep
+from {{ cookiecutter.project_slug }}.web.deps import {% if cookiecutter.use_redis %}ResourcesDep, {% endif %}SessionDep
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
+{%- if cookiecutter.use_redis %}
+
+
+async def get_item_service(session: SessionDep, resources: ResourcesDep) -> CachedItemService:
+    """Items read through the cache; updates and deletes forget the cached copy once they commit."""
+    return CachedItemService(session, resources.cache)
+
+
+ItemServiceDep = Annotated[CachedItemService, Depends(get_item_service)]
+{%- else %}
 
 
 async def get_item_service(session: SessionDep) -> ItemService:
@@ -17,6 +31,7 @@ async def get_item_service(session: SessionDep) -> ItemService:
 
 
 ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
+{%- endif %}
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -33,9 +48,19 @@ async def create_item(service: ItemServiceDep, body: ItemCreate, response: Respo
     return ItemRead.model_validate(item)
 
 
+{%- if cookiecutter.use_redis %}
+
+
+@router.get("/{item_id}")
+async def get_item(service: ItemServiceDep, item_id: ItemId) -> ItemRead:
+    return await service.read(item_id)
+{%- else %}
+
+
 @router.get("/{item_id}")
 async def get_item(service: ItemServiceDep, item_id: ItemId) -> ItemRead:
     return ItemRead.model_validate(await service.get(item_id))
+{%- endif %}
 
 
 @router.patch("/{item_id}")

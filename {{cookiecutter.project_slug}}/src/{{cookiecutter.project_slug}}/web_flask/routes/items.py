@@ -5,11 +5,15 @@ from typing import Any
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
-
+{% if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate, ItemListQuery, ItemPage, ItemRead, ItemUpdate
+{%- if not cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID
-from {{ cookiecutter.project_slug }}.web.deps import current_session
+from {{ cookiecutter.project_slug }}.web.deps import {% if cookiecutter.use_redis %}current_resources, {% endif %}current_session
 
 PREFIX = "/api/v1/items"
 
@@ -20,8 +24,18 @@ class ItemPath(BaseModel):
     item_id: int = Field(ge=1, le=MAX_ID)
 
 
+{%- if cookiecutter.use_redis %}
+
+
+def item_service() -> CachedItemService:
+    """Items read through the cache; updates and deletes forget the cached copy once they commit."""
+    return CachedItemService(current_session(), current_resources().cache)
+{%- else %}
+
+
 def item_service() -> ItemService:
     return ItemService(current_session())
+{%- endif %}
 
 
 @router.get("", responses={200: ItemPage})
@@ -36,9 +50,19 @@ def create_item(body: ItemCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
     return ItemRead.model_validate(item).model_dump(mode="json"), 201, {"Location": f"{PREFIX}/{item.id}"}
 
 
+{%- if cookiecutter.use_redis %}
+
+
+@router.get("/<item_id>", responses={200: ItemRead})
+def get_item(path: ItemPath) -> dict[str, Any]:
+    return item_service().read(path.item_id).model_dump(mode="json")
+{%- else %}
+
+
 @router.get("/<item_id>", responses={200: ItemRead})
 def get_item(path: ItemPath) -> dict[str, Any]:
     return ItemRead.model_validate(item_service().get(path.item_id)).model_dump(mode="json")
+{%- endif %}
 
 
 @router.patch("/<item_id>", responses={200: ItemRead})

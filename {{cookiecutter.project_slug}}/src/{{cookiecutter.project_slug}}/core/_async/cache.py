@@ -1,0 +1,368 @@
+"""A JSON cache in Redis: values expire, one caller at a time recomputes a key, and a dead server is a miss."""
+
+import asyncio
+import hashlib
+import inspect
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from functools import update_wrapper
+from string import Formatter
+from typing import Any, Final, Generic, Literal, ParamSpec, TypeVar, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError, to_json
+from redis.asyncio import Redis
+
+from {{ cookiecutter.project_slug }}.core.logging import get_logger
+from {{ cookiecutter.project_slug }}.core.redis_client import guarded
+from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
+from {{ cookiecutter.project_slug }}.settings import CacheSettings
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+logger = get_logger(__name__)
+
+# How often a caller waiting for another caller's computation looks for its result.
+POLL_SECONDS = 0.05
+# Keys per SCAN step and per UNLINK while invalidating a prefix.
+BATCH_SIZE = 500
+# A key's recomputation lock is the key plus this suffix, so invalidating a prefix revokes its locks too.
+LOCK_SUFFIX = "#lock"
+NOT_DELETED = "cache entries not deleted; they are served until they expire"
+
+# Stores a computed value (when given) and releases the key's lock, but only if the caller still
+# holds the lock. Deleting an entry deletes its lock, so a value read before an invalidation
+# (the old row, say) is never stored after it.
+STORE_AND_UNLOCK = """
+if redis.call("get", KEYS[2]) ~= ARGV[1] then
+    return 0
+end
+redis.call("del", KEYS[2])
+if #ARGV == 3 then
+    redis.call("set", KEYS[1], ARGV[2], "PX", ARGV[3])
+end
+return 1
+"""
+
+Outcome = Literal["hits", "stale_hits", "misses", "errors"]
+
+
+class _Missing(Enum):
+    MISSING = "missing"
+
+
+MISSING: Final = _Missing.MISSING
+
+
+@dataclass
+class CacheStats:
+    """What the cache did since the process started."""
+
+    # Fresh values served.
+    hits: int = 0
+    # Stale values served while another caller recomputed them.
+    stale_hits: int = 0
+    # Values that were not cached (computed, for get_or_set).
+    misses: int = 0
+    # Redis calls that failed, or were not tried because the circuit was open.
+    errors: int = 0
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(type_: type[T]) -> TypeAdapter[T]:
+    """Building an adapter costs far more than using one: one per type, kept."""
+    adapter: TypeAdapter[T] | None = _ADAPTERS.get(type_)
+    if adapter is None:
+        adapter = _ADAPTERS[type_] = TypeAdapter(type_)
+    return adapter
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
+
+
+class Cache:
+    """JSON values (pydantic models, dates, UUIDs, dicts, lists, ...) under `{key_prefix}:cache:`.
+
+    Never fails because of Redis: while it is unavailable reads miss, writes are dropped and
+    deletions too (logged: such an entry may be served until it expires); `stats.errors` counts them.
+    """
+
+    def __init__(self, client: Redis, breaker: CircuitBreaker, *, key_prefix: str, settings: CacheSettings) -> None:
+        self.client = client
+        self.breaker = breaker
+        self.settings = settings
+        self.prefix = f"{key_prefix}:cache:"
+        self.stats = CacheStats()
+        self._store_and_unlock = client.register_script(STORE_AND_UNLOCK)
+
+    def full_key(self, key: str) -> str:
+        """The Redis key behind a cache key."""
+        return self.prefix + key
+
+    async def get(self, key: str, type_: type[T]) -> T | None:
+        """The value at `key` read as `type_`; None when there is none or Redis is unavailable.
+
+        A value stored by get_or_set stays readable here through its stale period.
+        """
+        try:
+            raw = await self._redis(lambda: self.client.get(self.full_key(key)))
+        except DependencyUnavailable:
+            return None
+        value = self._decode(key, raw, type_)
+        if value is MISSING:
+            self._count("misses")
+            return None
+        self._count("hits")
+        return value
+
+    async def set(self, key: str, value: object, ttl: int | None = None) -> None:
+        """Store `value` for `ttl` seconds (the configured ttl by default)."""
+        data = to_json(value)
+        seconds = self.settings.ttl if ttl is None else ttl
+        try:
+            await self._redis(lambda: self.client.set(self.full_key(key), data, ex=seconds))
+        except DependencyUnavailable:
+            return
+
+    async def delete(self, *keys: str) -> None:
+        """Forget entries, and revoke any recomputation of them that is under way."""
+        names = [name for key in keys for name in (self.full_key(key), self.full_key(key) + LOCK_SUFFIX)]
+        try:
+            await self._redis(lambda: self.client.unlink(*names))
+        except DependencyUnavailable as exc:
+            logger.warning(NOT_DELETED, keys=keys, error=str(exc))
+
+    async def invalidate(self, prefix: str) -> int:
+        """Delete every entry whose key starts with `prefix` (all of them for ""); how many keys went.
+
+        SCAN walks the whole keyspace in steps: for occasional bulk changes, not for every request.
+        """
+        pattern = _glob_escape(self.full_key(prefix)) + "*"
+
+        async def unlink_matching() -> int:
+            deleted = 0
+            batch: list[bytes] = []
+            async for name in self.client.scan_iter(match=pattern, count=BATCH_SIZE):
+                batch.append(name)
+                if len(batch) == BATCH_SIZE:
+                    deleted += await self.client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                deleted += await self.client.unlink(*batch)
+            return deleted
+
+        try:
+            return await self._redis(unlink_matching)
+        except DependencyUnavailable as exc:
+            logger.warning(NOT_DELETED, prefix=prefix, error=str(exc))
+            return 0
+
+    async def incr(self, key: str, amount: int = 1, ttl: int | None = None) -> int | None:
+        """Add `amount` to the integer at `key` (0 if absent) and return the sum; None without Redis.
+
+        The counter expires `ttl` seconds (the configured ttl by default) after its first increment.
+        """
+        name = self.full_key(key)
+        seconds = self.settings.ttl if ttl is None else ttl
+
+        async def increment() -> int:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incrby(name, amount)
+                pipe.expire(name, seconds, nx=True)
+                total, _ = await pipe.execute()
+            return int(total)
+
+        try:
+            return await self._redis(increment)
+        except DependencyUnavailable:
+            return None
+
+    async def exists(self, key: str) -> bool:
+        """Whether `key` holds a value (False when Redis is unavailable)."""
+        try:
+            return bool(await self._redis(lambda: self.client.exists(self.full_key(key))))
+        except DependencyUnavailable:
+            return False
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until the entry at `key` expires, stale period included; None if it does not, or without Redis."""
+        try:
+            milliseconds = await self._redis(lambda: self.client.pttl(self.full_key(key)))
+        except DependencyUnavailable:
+            return None
+        return milliseconds / 1000 if milliseconds >= 0 else None
+
+    async def get_or_set(
+        self, key: str, type_: type[T], compute: Callable[[], Awaitable[T]], ttl: int | None = None
+    ) -> T:
+        """The cached value, or `compute()`'s result cached for `ttl` seconds (the configured ttl by default).
+
+        One caller at a time, across processes, computes a key: on a miss the others wait for its
+        result (at most `lock_timeout` seconds, then compute without storing); once the value is
+        older than `ttl`, the others are served the stale value for up to `stale_ttl` seconds more.
+        Without Redis, `compute()` simply runs.
+        """
+        name = self.full_key(key)
+        try:
+            value, token = await self._value_or_lock(name, type_)
+        except DependencyUnavailable:
+            value, token = MISSING, None
+        if value is not MISSING:
+            return value
+        self._count("misses")
+        if token is None:
+            return await compute()
+        return await self._compute_and_store(name, token, compute, ttl)
+
+    def cached(
+        self, *, ttl: int | None = None, key: str | None = None, version: int = 1, namespace: str | None = None
+    ) -> Callable[[Callable[P, Awaitable[T]]], "CachedFunction[P, T]"]:
+        """Decorate an async function so its results go through get_or_set.
+
+        Keys are `{namespace}:v{version}:{key}`: `namespace` defaults to the function's module and
+        qualified name; `key` is formatted from the arguments (`"{item_id}"`), by default a hash of
+        all of them. Bump `version` when the result's shape changes, and old entries are ignored.
+        """
+
+        def decorate(func: Callable[P, Awaitable[T]]) -> CachedFunction[P, T]:
+            return CachedFunction(self, func, ttl=ttl, key=key, version=version, namespace=namespace)
+
+        return decorate
+
+    async def _redis(self, operation: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await guarded(self.breaker, operation)
+        except DependencyUnavailable:
+            self._count("errors")
+            raise
+
+    def _count(self, outcome: Outcome) -> None:
+        setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+
+    def _decode(self, key: str, raw: bytes | str | None, type_: type[T]) -> T | _Missing:
+        if raw is None:
+            return MISSING
+        try:
+            value = _adapter(type_).validate_json(raw)
+        except ValidationError as exc:
+            # Stored in another shape (a changed model without a version bump): recomputed and replaced.
+            logger.warning("cache entry unreadable", key=key, error=str(exc))
+            return MISSING
+        return value
+
+    async def _lookup(self, name: str, type_: type[T]) -> tuple[T | _Missing, bool]:
+        """The value at `name` and whether it is fresh: its remaining life exceeds the stale period."""
+
+        async def read() -> list[Any]:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.get(name)
+                pipe.pttl(name)
+                return await pipe.execute()
+
+        raw, milliseconds = await self._redis(read)
+        value = self._decode(name.removeprefix(self.prefix), raw, type_)
+        # -1: stored without an expiry, by something else; never stale.
+        fresh = milliseconds == -1 or milliseconds > self.settings.stale_ttl * 1000
+        return value, fresh
+
+    async def _value_or_lock(self, name: str, type_: type[T]) -> tuple[T | _Missing, str | None]:
+        """A value to serve, or the key's lock to compute it under; neither once `lock_timeout` has passed."""
+        deadline = time.monotonic() + self.settings.lock_timeout
+        while True:
+            value, fresh = await self._lookup(name, type_)
+            if value is not MISSING and fresh:
+                self._count("hits")
+                return value, None
+            token = await self._lock(name)
+            if token is not None:
+                return MISSING, token
+            if value is not MISSING:
+                self._count("stale_hits")
+                return value, None
+            if time.monotonic() >= deadline:
+                return MISSING, None
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _lock(self, name: str) -> str | None:
+        token = secrets.token_hex(16)
+        timeout_ms = int(self.settings.lock_timeout * 1000)
+        taken = await self._redis(lambda: self.client.set(name + LOCK_SUFFIX, token, nx=True, px=timeout_ms))
+        return token if taken else None
+
+    async def _compute_and_store(
+        self, name: str, token: str, compute: Callable[[], Awaitable[T]], ttl: int | None
+    ) -> T:
+        lock = name + LOCK_SUFFIX
+        try:
+            value = await compute()
+            data = to_json(value)
+        except BaseException:
+            await self._release(lambda: self._store_and_unlock(keys=[name, lock], args=[token]))
+            raise
+        keep_ms = ((self.settings.ttl if ttl is None else ttl) + self.settings.stale_ttl) * 1000
+        await self._release(lambda: self._store_and_unlock(keys=[name, lock], args=[token, data, keep_ms]))
+        return value
+
+    async def _release(self, operation: Callable[[], Awaitable[object]]) -> None:
+        # Without Redis the value is simply not stored, and the lock expires on its own.
+        try:
+            await self._redis(operation)
+        except DependencyUnavailable:
+            return
+
+
+class CachedFunction(Generic[P, T]):
+    """An async function whose results are cached; `key()` and `invalidate()` take its arguments."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        func: Callable[P, Awaitable[T]],
+        *,
+        ttl: int | None,
+        key: str | None,
+        version: int,
+        namespace: str | None,
+    ) -> None:
+        self.cache = cache
+        self.func = func
+        self.ttl = ttl
+        self.template = key
+        self.namespace = f"{namespace or f'{func.__module__}.{func.__qualname__}'}:v{version}"
+        self._signature = inspect.signature(func)
+        self._result_type: type[T] = get_type_hints(func)["return"]
+        for _, field, _, _ in Formatter().parse(key or ""):
+            if field is not None and re.split(r"[.\[]", field, maxsplit=1)[0] not in self._signature.parameters:
+                msg = f"cache key {key!r} names {field!r}, which is not an argument of {func.__qualname__}"
+                raise ValueError(msg)
+        update_wrapper(self, func)
+
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self.cache.get_or_set(
+            self.key(*args, **kwargs), self._result_type, lambda: self.func(*args, **kwargs), self.ttl
+        )
+
+    def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        """The cache key of a call with these arguments."""
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if self.template is not None:
+            return f"{self.namespace}:{self.template.format(**bound.arguments)}"
+        try:
+            arguments = to_json(bound.arguments)
+        except PydanticSerializationError as exc:
+            msg = f"cannot build a cache key from the arguments of {self.func.__qualname__}; pass key="
+            raise TypeError(msg) from exc
+        return f"{self.namespace}:{hashlib.sha256(arguments).hexdigest()}"
+
+    async def invalidate(self, *args: P.args, **kwargs: P.kwargs) -> None:
+        """Forget the cached result of a call with these arguments."""
+        await self.cache.delete(self.key(*args, **kwargs))
