@@ -2,7 +2,8 @@
 
 Cut, the relay behaves like a stopped server: its port refuses connections and the open ones are
 reset. Restored, it listens on the same port again. The app under test keeps its Redis URL, as it
-would across a real server restart.
+would across a real server restart. Frozen, it behaves like a hung server: connections are
+accepted and commands swallowed, never answered, until it thaws.
 """
 
 import contextlib
@@ -25,6 +26,9 @@ class RedisProxy:
         self._connections: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._port = 0
+        self._frozen = threading.Event()
+        # Chunks of commands swallowed while frozen: roughly, the calls that waited for a timeout.
+        self.stalled_requests = 0
 
     @property
     def url(self) -> str:
@@ -59,6 +63,17 @@ class RedisProxy:
                 connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 connection.close()
 
+    def freeze(self) -> None:
+        """Keep connections open but answer nothing."""
+        self.stalled_requests = 0
+        self._frozen.set()
+
+    def thaw(self) -> None:
+        """Answer again; the connections that lost commands are reset, as after a server restart."""
+        self._frozen.clear()
+        self.cut()
+        self.restore()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -72,12 +87,15 @@ class RedisProxy:
                 continue
             with self._lock:
                 self._connections.update((client, server))
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, commands: bool) -> None:
         try:
             while data := source.recv(BUFFER_BYTES):
+                if commands and self._frozen.is_set():
+                    self.stalled_requests += 1
+                    continue
                 sink.sendall(data)
         except OSError:
             pass

@@ -369,6 +369,27 @@ async def test_an_open_circuit_skips_redis_even_once_it_is_back(settings: Settin
             assert await cache_for(proxied, client).get("report", str) == "value"
 
 
+async def test_deletions_missed_during_an_outage_are_retried_once_redis_is_back(settings: Settings) -> None:
+    with redis_proxy(settings.redis_url) as proxy:
+        # A circuit that stays closed: the retry is due to the first call after the outage.
+        redis_settings = settings.redis.model_copy(update={"breaker_failures": 100})
+        proxied = settings.model_copy(update={"redis_url": proxy.url, "redis": redis_settings})
+        async with create_redis(proxied) as client:
+            cache = cache_for(proxied, client)
+            for key in ("item:1", "report:a", "report:b", "other"):
+                await cache.set(key, key)
+            proxy.cut()
+            await cache.delete("item:1")
+            assert await cache.invalidate("report:") == 0
+            proxy.restore()
+
+            # The next call, whatever it is, first carries out the missed deletions.
+            assert await cache.get("item:1", str) is None
+            assert not await cache.exists("report:a")
+            assert not await cache.exists("report:b")
+            assert await cache.get("other", str) == "other"
+
+
 @pytest.fixture
 async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions whose commits are savepoints in a transaction rolled back after the test."""

@@ -367,6 +367,27 @@ def test_an_open_circuit_skips_redis_even_once_it_is_back(settings: Settings) ->
             assert cache_for(proxied, client).get("report", str) == "value"
 
 
+def test_deletions_missed_during_an_outage_are_retried_once_redis_is_back(settings: Settings) -> None:
+    with redis_proxy(settings.redis_url) as proxy:
+        # A circuit that stays closed: the retry is due to the first call after the outage.
+        redis_settings = settings.redis.model_copy(update={"breaker_failures": 100})
+        proxied = settings.model_copy(update={"redis_url": proxy.url, "redis": redis_settings})
+        with create_redis(proxied) as client:
+            cache = cache_for(proxied, client)
+            for key in ("item:1", "report:a", "report:b", "other"):
+                cache.set(key, key)
+            proxy.cut()
+            cache.delete("item:1")
+            assert cache.invalidate("report:") == 0
+            proxy.restore()
+
+            # The next call, whatever it is, first carries out the missed deletions.
+            assert cache.get("item:1", str) is None
+            assert not cache.exists("report:a")
+            assert not cache.exists("report:b")
+            assert cache.get("other", str) == "other"
+
+
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
     """Sessions whose commits are savepoints in a transaction rolled back after the test."""

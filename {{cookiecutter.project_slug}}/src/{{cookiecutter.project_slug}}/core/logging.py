@@ -18,7 +18,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from {{ cookiecutter.project_slug }}.settings import Settings
+from {{ cookiecutter.project_slug }}.settings import Environment, Settings
 
 REDACTED = "[redacted]"
 SENSITIVE_KEY_PARTS = ("password", "passwd", "token", "authorization", "secret", "cookie", "api_key")
@@ -82,7 +82,8 @@ def configure_logging(settings: Settings) -> None:
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Cached loggers keep the processors of their first use; tests swap them to capture logs.
+        cache_logger_on_first_use=settings.environment is not Environment.TEST,
     )
 
     console = logging.StreamHandler(sys.stdout)

@@ -6,7 +6,7 @@ import inspect
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import update_wrapper
@@ -33,7 +33,9 @@ POLL_SECONDS = 0.05
 BATCH_SIZE = 500
 # A key's recomputation lock is the key plus this suffix, so invalidating a prefix revokes its locks too.
 LOCK_SUFFIX = "#lock"
-NOT_DELETED = "cache entries not deleted; they are served until they expire"
+NOT_DELETED = "cache entries not deleted yet; retried before the next call that reaches Redis"
+# Failed deletions remembered for retry; past this many, the whole cache is cleared instead.
+MAX_PENDING_DELETIONS = 10_000
 
 # Stores a computed value (when given) and releases the key's lock, but only if the caller still
 # holds the lock. Deleting an entry deletes its lock, so a value read before an invalidation
@@ -102,6 +104,9 @@ class Cache:
         self.prefix = f"{key_prefix}:cache:"
         self.stats = CacheStats()
         self._store_and_unlock = client.register_script(STORE_AND_UNLOCK)
+        # Deletions Redis missed while it was unavailable (key names; key prefixes as glob patterns).
+        self._pending_names: set[str] = set()
+        self._pending_patterns: set[str] = set()
 
     def full_key(self, key: str) -> str:
         """The Redis key behind a cache key."""
@@ -139,6 +144,7 @@ class Cache:
             await self._redis(lambda: self.client.unlink(*names))
         except DependencyUnavailable as exc:
             logger.warning(NOT_DELETED, keys=keys, error=str(exc))
+            self._remember_deletion(names=names)
 
     async def invalidate(self, prefix: str) -> int:
         """Delete every entry whose key starts with `prefix` (all of them for ""); how many keys went.
@@ -147,22 +153,11 @@ class Cache:
         """
         pattern = _glob_escape(self.full_key(prefix)) + "*"
 
-        async def unlink_matching() -> int:
-            deleted = 0
-            batch: list[bytes] = []
-            async for name in self.client.scan_iter(match=pattern, count=BATCH_SIZE):
-                batch.append(name)
-                if len(batch) == BATCH_SIZE:
-                    deleted += await self.client.unlink(*batch)
-                    batch.clear()
-            if batch:
-                deleted += await self.client.unlink(*batch)
-            return deleted
-
         try:
-            return await self._redis(unlink_matching)
+            return await self._redis(lambda: self._unlink_matching(pattern))
         except DependencyUnavailable as exc:
             logger.warning(NOT_DELETED, prefix=prefix, error=str(exc))
+            self._remember_deletion(patterns=[pattern])
             return 0
 
     async def incr(self, key: str, amount: int = 1, ttl: int | None = None) -> int | None:
@@ -238,11 +233,51 @@ class Cache:
         return decorate
 
     async def _redis(self, operation: Callable[[], Awaitable[T]]) -> T:
+        if self._pending_names or self._pending_patterns:
+            await self._retry_deletions()
         try:
             return await guarded(self.breaker, operation)
         except DependencyUnavailable:
             self._count("errors")
             raise
+
+    def _remember_deletion(self, *, names: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
+        """Keep a missed deletion for retry, so the entry is not served after Redis comes back."""
+        self._pending_names.update(names)
+        self._pending_patterns.update(patterns)
+        if len(self._pending_names) > MAX_PENDING_DELETIONS:
+            self._pending_names.clear()
+            self._pending_patterns = {_glob_escape(self.prefix) + "*"}
+
+    async def _retry_deletions(self) -> None:
+        """Carry out the deletions Redis missed, before the call that follows reads anything."""
+        names, patterns = list(self._pending_names), list(self._pending_patterns)
+
+        async def delete_all() -> None:
+            if names:
+                await self.client.unlink(*names)
+            for pattern in patterns:
+                await self._unlink_matching(pattern)
+
+        try:
+            await guarded(self.breaker, delete_all)
+        except DependencyUnavailable:
+            return
+        self._pending_names.difference_update(names)
+        self._pending_patterns.difference_update(patterns)
+        logger.info("cache deletions retried", keys=len(names), prefixes=len(patterns))
+
+    async def _unlink_matching(self, pattern: str) -> int:
+        deleted = 0
+        batch: list[bytes] = []
+        async for name in self.client.scan_iter(match=pattern, count=BATCH_SIZE):
+            batch.append(name)
+            if len(batch) == BATCH_SIZE:
+                deleted += await self.client.unlink(*batch)
+                batch.clear()
+        if batch:
+            deleted += await self.client.unlink(*batch)
+        return deleted
 
     def _count(self, outcome: Outcome) -> None:
         setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)

@@ -5,7 +5,7 @@ import inspect
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import update_wrapper
@@ -33,7 +33,9 @@ POLL_SECONDS = 0.05
 BATCH_SIZE = 500
 # A key's recomputation lock is the key plus this suffix, so invalidating a prefix revokes its locks too.
 LOCK_SUFFIX = "#lock"
-NOT_DELETED = "cache entries not deleted; they are served until they expire"
+NOT_DELETED = "cache entries not deleted yet; retried before the next call that reaches Redis"
+# Failed deletions remembered for retry; past this many, the whole cache is cleared instead.
+MAX_PENDING_DELETIONS = 10_000
 
 # Stores a computed value (when given) and releases the key's lock, but only if the caller still
 # holds the lock. Deleting an entry deletes its lock, so a value read before an invalidation
@@ -104,6 +106,10 @@ class Cache:
         # Requests run in several threads: counting is read, add, write.
         self._stats_lock = Lock()
         self._store_and_unlock = client.register_script(STORE_AND_UNLOCK)
+        # Deletions Redis missed while it was unavailable (key names; key prefixes as glob patterns).
+        self._pending_names: set[str] = set()
+        self._pending_patterns: set[str] = set()
+        self._pending_lock = Lock()
 
     def full_key(self, key: str) -> str:
         """The Redis key behind a cache key."""
@@ -141,6 +147,7 @@ class Cache:
             self._redis(lambda: self.client.unlink(*names))
         except DependencyUnavailable as exc:
             logger.warning(NOT_DELETED, keys=keys, error=str(exc))
+            self._remember_deletion(names=names)
 
     def invalidate(self, prefix: str) -> int:
         """Delete every entry whose key starts with `prefix` (all of them for ""); how many keys went.
@@ -149,22 +156,11 @@ class Cache:
         """
         pattern = _glob_escape(self.full_key(prefix)) + "*"
 
-        def unlink_matching() -> int:
-            deleted = 0
-            batch: list[bytes] = []
-            for name in self.client.scan_iter(match=pattern, count=BATCH_SIZE):
-                batch.append(name)
-                if len(batch) == BATCH_SIZE:
-                    deleted += self.client.unlink(*batch)
-                    batch.clear()
-            if batch:
-                deleted += self.client.unlink(*batch)
-            return deleted
-
         try:
-            return self._redis(unlink_matching)
+            return self._redis(lambda: self._unlink_matching(pattern))
         except DependencyUnavailable as exc:
             logger.warning(NOT_DELETED, prefix=prefix, error=str(exc))
+            self._remember_deletion(patterns=[pattern])
             return 0
 
     def incr(self, key: str, amount: int = 1, ttl: int | None = None) -> int | None:
@@ -238,11 +234,53 @@ class Cache:
         return decorate
 
     def _redis(self, operation: Callable[[], T]) -> T:
+        if self._pending_names or self._pending_patterns:
+            self._retry_deletions()
         try:
             return guarded(self.breaker, operation)
         except DependencyUnavailable:
             self._count("errors")
             raise
+
+    def _remember_deletion(self, *, names: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
+        """Keep a missed deletion for retry, so the entry is not served after Redis comes back."""
+        with self._pending_lock:
+            self._pending_names.update(names)
+            self._pending_patterns.update(patterns)
+            if len(self._pending_names) > MAX_PENDING_DELETIONS:
+                self._pending_names.clear()
+                self._pending_patterns = {_glob_escape(self.prefix) + "*"}
+
+    def _retry_deletions(self) -> None:
+        """Carry out the deletions Redis missed, before the call that follows reads anything."""
+        names, patterns = list(self._pending_names), list(self._pending_patterns)
+
+        def delete_all() -> None:
+            if names:
+                self.client.unlink(*names)
+            for pattern in patterns:
+                self._unlink_matching(pattern)
+
+        try:
+            guarded(self.breaker, delete_all)
+        except DependencyUnavailable:
+            return
+        with self._pending_lock:
+            self._pending_names.difference_update(names)
+            self._pending_patterns.difference_update(patterns)
+        logger.info("cache deletions retried", keys=len(names), prefixes=len(patterns))
+
+    def _unlink_matching(self, pattern: str) -> int:
+        deleted = 0
+        batch: list[bytes] = []
+        for name in self.client.scan_iter(match=pattern, count=BATCH_SIZE):
+            batch.append(name)
+            if len(batch) == BATCH_SIZE:
+                deleted += self.client.unlink(*batch)
+                batch.clear()
+        if batch:
+            deleted += self.client.unlink(*batch)
+        return deleted
 
     def _count(self, outcome: Outcome) -> None:
         with self._stats_lock:

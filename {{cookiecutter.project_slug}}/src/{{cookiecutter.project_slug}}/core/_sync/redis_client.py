@@ -4,7 +4,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -20,6 +23,9 @@ def create_redis(settings: Settings) -> Redis:
         socket_timeout=settings.redis.socket_timeout,
         max_connections=settings.redis.max_connections,
         health_check_interval=30,
+        # One retry, and only for a broken connection (the server restarted): a timeout is never
+        # retried, so a frozen server costs one socket_timeout, and the breaker decides the rest.
+        retry=Retry(NoBackoff(), retries=1, supported_errors=(RedisConnectionError,)),
     )
 
 
