@@ -41,12 +41,17 @@ def expected_files(answers: Answers) -> set[str]:
             destinations.setdefault(source.format(slug=SLUG), []).extend(kept)
     expected = {".env"}
     for path in files_of(PROJECT) - {MANIFEST}:
+        # Innermost owner first; a folder around it that moves takes it along, one that goes takes it too.
         path = path.replace("{{cookiecutter.project_slug}}", SLUG)  # noqa: PLW2901
-        owner = next((source for source in destinations if path == source or path.startswith(f"{source}/")), None)
-        if owner is None:
-            expected.add(path)
-        elif destinations[owner]:
-            expected.add(destinations[owner][0] + path[len(owner) :])
+        owners = sorted((source for source in destinations if path == source or path.startswith(f"{source}/")), key=len)
+        shaped: str | None = path
+        for owner in reversed(owners):
+            if shaped is None or not destinations[owner]:
+                shaped = None
+            elif shaped == owner or shaped.startswith(f"{owner}/"):
+                shaped = destinations[owner][0] + shaped[len(owner) :]
+        if shaped is not None:
+            expected.add(shaped)
     return expected
 
 
