@@ -1,4 +1,4 @@
-"""Benchmark the template: bake time, HTTP overhead, cold start, memory and database reads.
+"""Benchmark the template: bake time, HTTP overhead, cold start, memory, database reads, Redis.
 
 Bakes projects in-process with cookiecutter, serves the FastAPI and Flask variants with
 one worker next to a bare one-file app, loads both with wrk over loopback and prints
@@ -9,9 +9,15 @@ The database part bakes the PostgreSQL variants, migrates them into a throwaway 
 and loads a single-row read and a 10-row page, counting the server connections opened
 meanwhile (pg_stat_database.sessions): a reused pool opens none.
 
+The Redis part times one `GET /api/v1/items/{id}` at a time over one connection, against a
+throwaway PostgreSQL and Redis: a use_redis=false bake (uncached), then a use_redis=true bake
+with the rate limiter off (cached) and on with a limit never reached (cached + limiter), so
+the differences are the cache's gain and the limiter's cost per request.
+
     .venv/bin/python scripts/benchmark.py            # full run (a few minutes)
     .venv/bin/python scripts/benchmark.py --quick    # smoke check
     .venv/bin/python scripts/benchmark.py --only db  # only the database part
+    .venv/bin/python scripts/benchmark.py --only redis --framework flask  # cache and limiter latency
     .venv/bin/python scripts/benchmark.py --app-env LOG_LEVEL=WARNING  # without access log
 """
 
@@ -39,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
+import redis
 from cookiecutter.main import cookiecutter
 
 if TYPE_CHECKING:
@@ -55,7 +62,7 @@ STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.01
 SKIP_REASON_CHARS = 70
 WRK_GRACE_S = 30.0
-PARTS = ("bake", "http", "db")
+PARTS = ("bake", "http", "db", "redis")
 
 ITEMS_PATH = "/api/v1/items"
 READY_PATH = "/health/ready"
@@ -69,6 +76,13 @@ DB_WARMUP_S = 3
 # A new backend reports its session to pg_stat_database when it first goes idle, and
 # later statistics at most once a second: wait past that before reading the counter.
 STATS_SETTLE_S = 1.5
+
+# Redis part: requests sent one after another, each timed alone, after a warm-up.
+LATENCY_WARMUP = 300
+QUICK_LATENCY_WARMUP = 30
+# Far more than a run sends in a minute: the limiter counts every request and refuses none.
+UNREACHED_LIMIT = 1_000_000
+RATE_LIMIT_HEADER = "RateLimit-Limit"
 
 BAKE_GOAL_S = 0.5
 RATIO_GOAL = 0.8
@@ -126,6 +140,8 @@ class Config:
     runs: int
     duration_s: int
     connections: int
+    requests: int
+    warmup: int
     frameworks: tuple[str, ...]
     parts: tuple[str, ...]
     app_env: dict[str, str]
@@ -185,6 +201,25 @@ class DbSample:
     open_connections: int
 
 
+@dataclass(frozen=True, eq=False)  # hashed by identity: the setups are the constants CACHE_SETUPS
+class CacheSetup:
+    """One way of serving the item read: which bake (`redis`) and which settings on top."""
+
+    name: str
+    key: str
+    redis: bool
+    env: dict[str, str]
+    rate_limited: bool
+
+
+@dataclass(frozen=True)
+class LatencySample:
+    median_ms: float
+    p99_ms: float
+    requests: int
+    new_connections: int
+
+
 @dataclass(frozen=True)
 class Row:
     figure: str
@@ -207,6 +242,19 @@ def gunicorn_command(module: str, port: int) -> list[str]:
         *("--no-control-socket", f"{module}:create_app()"),
     ]
 
+
+UNCACHED = CacheSetup("uncached (use_redis=false)", "uncached", redis=False, env={}, rate_limited=False)
+CACHED = CacheSetup(
+    "cached, limiter off", "cached", redis=True, env={"RATE_LIMIT__ENABLED": "false"}, rate_limited=False
+)
+LIMITED = CacheSetup(
+    "cached + limiter",
+    "limited",
+    redis=True,
+    env={"RATE_LIMIT__ENABLED": "true", "RATE_LIMIT__DEFAULT": f"{UNREACHED_LIMIT}/minute"},
+    rate_limited=True,
+)
+CACHE_SETUPS = (UNCACHED, CACHED, LIMITED)
 
 FRAMEWORKS = {
     "fastapi": Framework(
@@ -458,6 +506,7 @@ def prepare(framework: Framework, config: Config, workdir: Path) -> tuple[Target
 
 def benchmark_framework(framework: Framework, config: Config, workdir: Path) -> Samples:
     """Bare and full alternately, each on a fresh server."""
+    progress(f"{framework.name}: {config.runs} x (bare, full), wrk -t1 -c{config.connections} -d{config.duration_s}s")
     samples: dict[str, list[Sample]] = {"bare": [], "full": []}
     # (bare, full) repeated: bare, full, bare, full, ...
     for target in [*prepare(framework, config, workdir)] * config.runs:
@@ -472,21 +521,43 @@ def benchmark_framework(framework: Framework, config: Config, workdir: Path) -> 
     return Samples(samples["bare"], samples["full"])
 
 
+def per_framework(
+    config: Config, workdir: Path, part: str, benchmark: Callable[[Framework, Path], list[Row]]
+) -> list[Row]:
+    """Benchmark each framework in a folder of its own; one that fails gets a skipped row, not the run."""
+    rows = []
+    for name in config.frameworks:
+        label = f"{part} {name}".strip()
+        directory = workdir / label.replace(" ", "-")
+        directory.mkdir()
+        try:
+            rows.extend(benchmark(FRAMEWORKS[name], directory))
+        except (BenchmarkError, subprocess.SubprocessError, psycopg.Error) as exc:
+            rows.append(skipped(label, exc))
+    return rows
+
+
+def skipped(label: str, exc: Exception) -> Row:
+    print(f"{label}: skipped: {exc}", flush=True)
+    return Row(label, f"skipped: {str(exc)[:SKIP_REASON_CHARS]}")
+
+
 # --- database -----------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def postgresql(base_dir: Path) -> Iterator[Server]:
-    """A throwaway PostgreSQL server, stopped however the block ends."""
+def throwaway(kind: str, base_dir: Path) -> Iterator[Server]:
+    """A throwaway PostgreSQL or Redis server, stopped however the block ends."""
     if str(TEMPLATE) not in sys.path:  # tests/ is a folder of the repository, not an installed package
         sys.path.insert(0, str(TEMPLATE))
     from tests import servers  # noqa: PLC0415 - importable only with the repository on sys.path
 
-    base_dir.mkdir()
+    start: dict[str, Callable[[Path], Server]] = {"PostgreSQL": servers.start_postgresql, "Redis": servers.start_redis}
+    base_dir.mkdir(exist_ok=True)  # servers can share it: each keeps its files in a folder of its own
     try:
-        server = servers.start_postgresql(base_dir)
+        server = start[kind](base_dir)
     except (servers.MissingServerBinary, servers.ServerStartError) as exc:
-        msg = f"PostgreSQL did not start: {exc}"
+        msg = f"{kind} did not start: {exc}"
         raise BenchmarkError(msg) from exc
     try:
         yield server
@@ -533,16 +604,54 @@ def serve_command(package: str, port: int) -> list[str]:
     ]
 
 
-def request(
+def deploy(
+    answers: Mapping[str, object],
+    server: Server,
+    database: str,
+    config: Config,
+    workdir: Path,
+    *,
+    env: Mapping[str, str],
+) -> Target:
+    """Bake the PostgreSQL variant into `workdir` and migrate it into a new database of `server`, `env` set."""
+    url = server.create_database(database)
+    project = bake({**answers, "database": "postgresql"}, workdir, cookiecutter_config(workdir))
+    target_env = server_env(project / "src", {"DATABASE_URL": url, **env, **config.app_env})
+    migrate(project, target_env)
+    return Target(database, project.name, project, target_env)
+
+
+@contextlib.contextmanager
+def served(target: Target, logs: Path) -> Iterator[int]:
+    """Serve a deployed project with one worker on a free port; yield the port."""
+    port = free_port()
+    with serving(serve_command(target.module, port), port, target, logs):
+        yield port
+
+
+def send(
     connection: http.client.HTTPConnection, method: str, path: str, body: object = None
-) -> tuple[int, dict[str, Any]]:
-    """One request with a JSON body, or none; return the status and the JSON object answered."""
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """One request with a JSON body, or none; return the response and its body, read in full."""
     headers = {} if body is None else {"Content-Type": "application/json"}
     try:
         connection.request(method, path, None if body is None else json.dumps(body), headers)
         response = connection.getresponse()
-        answer = json.loads(response.read() or b"{}")
-    except (OSError, http.client.HTTPException, ValueError) as exc:
+        content = response.read()
+    except (OSError, http.client.HTTPException) as exc:
+        msg = f"{method} {path}: {type(exc).__name__}: {exc}"
+        raise BenchmarkError(msg) from exc
+    return response, content
+
+
+def request(
+    connection: http.client.HTTPConnection, method: str, path: str, body: object = None
+) -> tuple[int, dict[str, Any]]:
+    """One request with a JSON body, or none; return the status and the JSON object answered."""
+    response, content = send(connection, method, path, body)
+    try:
+        answer = json.loads(content or b"{}")
+    except ValueError as exc:
         msg = f"{method} {path}: {type(exc).__name__}: {exc}"
         raise BenchmarkError(msg) from exc
     if not isinstance(answer, dict):
@@ -560,17 +669,23 @@ def expect(answer: tuple[int, dict[str, Any]], wanted: HTTPStatus, what: str) ->
     return body
 
 
+def create_items(connection: http.client.HTTPConnection, number: int, name: str = "item") -> list[int]:
+    """Check the server is ready, then create `number` items named `name` NNN; return their ids."""
+    expect(request(connection, "GET", READY_PATH), HTTPStatus.OK, f"GET {READY_PATH}")
+    ids = []
+    for n in range(number):
+        item = {"name": f"{name} {n:03d}", "description": f"Benchmark item number {n}.", "quantity": n}
+        created = expect(request(connection, "POST", ITEMS_PATH, item), HTTPStatus.CREATED, f"POST {ITEMS_PATH}")
+        ids.append(int(created["id"]))
+    return ids
+
+
 def seed(port: int) -> list[Endpoint]:
     """Create the items through the API and check a page of them; return the endpoints to load."""
     page_path = f"{ITEMS_PATH}?size={PAGE_SIZE}"
     connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
     try:
-        expect(request(connection, "GET", READY_PATH), HTTPStatus.OK, f"GET {READY_PATH}")
-        ids = []
-        for n in range(SEED_ITEMS):
-            item = {"name": f"item {n:03d}", "description": f"Benchmark item number {n}.", "quantity": n}
-            created = expect(request(connection, "POST", ITEMS_PATH, item), HTTPStatus.CREATED, f"POST {ITEMS_PATH}")
-            ids.append(int(created["id"]))
+        ids = create_items(connection, SEED_ITEMS)
         page = expect(request(connection, "GET", page_path), HTTPStatus.OK, f"GET {page_path}")
     finally:
         connection.close()
@@ -608,15 +723,10 @@ def benchmark_database(
     framework: Framework, server: Server, config: Config, workdir: Path
 ) -> dict[str, list[DbSample]]:
     """Bake, migrate, serve and seed the PostgreSQL variant; load each endpoint on one server."""
+    progress(f"db {framework.name}: PostgreSQL, wrk -t1 -c{config.connections} -d{config.duration_s}s per endpoint")
     database = f"bench_{framework.name}"
-    url = server.create_database(database)
-    answers = {**framework.answers, "database": "postgresql"}
-    project = bake(answers, workdir, cookiecutter_config(workdir))
-    env = server_env(project / "src", {"DATABASE_URL": url, **config.app_env})
-    migrate(project, env)
-    port = free_port()
-    target = Target("db", project.name, project, env)
-    with serving(serve_command(project.name, port), port, target, workdir / "server"):
+    target = deploy(framework.answers, server, database, config, workdir, env={})
+    with served(target, workdir / "server") as port:
         endpoints = seed(port)
         progress(f"  seeded {SEED_ITEMS} items; wrk warm-up, then {config.runs} run(s) per endpoint")
         stats = functools.partial(connection_stats, server.url, database)
@@ -625,24 +735,153 @@ def benchmark_database(
 
 def db_part(config: Config, workdir: Path) -> list[Row]:
     """Every framework against one PostgreSQL server, each in its own database."""
-    rows: list[Row] = []
     try:
-        with postgresql(workdir / "postgresql") as server:
-            for name in config.frameworks:
-                progress(f"db {name}: PostgreSQL, wrk -t1 -c{config.connections} -d{config.duration_s}s per endpoint")
-                framework_dir = workdir / f"db-{name}"
-                framework_dir.mkdir()
-                try:
-                    results = benchmark_database(FRAMEWORKS[name], server, config, framework_dir)
-                except (BenchmarkError, subprocess.SubprocessError, psycopg.Error) as exc:
-                    print(f"db {name}: skipped: {exc}", flush=True)
-                    rows.append(Row(f"db {name}", f"skipped: {str(exc)[:SKIP_REASON_CHARS]}"))
-                    continue
-                rows.extend(db_rows(name, results))
+        with throwaway("PostgreSQL", workdir / "postgresql") as server:
+            return per_framework(
+                config,
+                workdir,
+                "db",
+                lambda framework, directory: db_rows(
+                    framework.name, benchmark_database(framework, server, config, directory)
+                ),
+            )
     except BenchmarkError as exc:  # the server did not start
-        print(f"db: skipped: {exc}", flush=True)
-        rows.append(Row("db", f"skipped: {str(exc)[:SKIP_REASON_CHARS]}"))
-    return rows
+        return [skipped("db", exc)]
+
+
+# --- Redis --------------------------------------------------------------------------
+
+
+def key_prefix(framework: Framework, setup: CacheSetup) -> str:
+    """Each server's own Redis keys, so a check or a cache hit cannot come from another."""
+    return f"bench_{framework.name}_{setup.key}"
+
+
+def cache_targets(
+    framework: Framework, postgres: Server, redis_server: Server, config: Config, workdir: Path
+) -> dict[CacheSetup, Target]:
+    """Bake and migrate the framework without and with Redis; return each setup's target."""
+    bakes: dict[bool, Target] = {}
+    for use_redis in (False, True):
+        directory = workdir / ("redis" if use_redis else "no-redis")
+        directory.mkdir()
+        answers = {**framework.answers, "use_redis": use_redis}
+        env = {"REDIS_URL": redis_server.url} if use_redis else {}
+        database = f"bench_{framework.name}_{directory.name.replace('-', '_')}"
+        bakes[use_redis] = deploy(answers, postgres, database, config, directory, env=env)
+    targets = {}
+    for setup in CACHE_SETUPS:
+        base = bakes[setup.redis]
+        prefix = {"REDIS__KEY_PREFIX": key_prefix(framework, setup)} if setup.redis else {}
+        targets[setup] = replace(base, kind=setup.key, env={**base.env, **setup.env, **prefix, **config.app_env})
+    return targets
+
+
+def cache_keys(url: str, prefix: str) -> int:
+    """How many keys of the cache under `prefix` Redis holds."""
+    try:
+        with redis.Redis.from_url(url, socket_timeout=REQUEST_TIMEOUT_S) as client:
+            return sum(1 for _ in client.scan_iter(match=f"{prefix}:cache:*"))
+    except redis.RedisError as exc:
+        msg = f"cannot count cache keys in Redis: {type(exc).__name__}: {exc}"
+        raise BenchmarkError(msg) from exc
+
+
+def get_ok(connection: http.client.HTTPConnection, path: str) -> http.client.HTTPResponse:
+    """GET a path, read in full; fail unless the status is 200."""
+    response, content = send(connection, "GET", path)
+    if response.status != HTTPStatus.OK:
+        msg = f"GET {path}: status {response.status}: {content[:SKIP_REASON_CHARS]!r}"
+        raise BenchmarkError(msg)
+    return response
+
+
+def check_setup(port: int, setup: CacheSetup, redis_url: str, prefix: str) -> str:
+    """Create one item and read it once; fail unless the answer shows the setup's cache and limiter.
+
+    Returns the item's path. The read fills the cache, so every timed read of a cached setup hits it.
+    """
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    try:
+        [item_id] = create_items(connection, 1, setup.key)  # servers of one bake share its database
+        path = f"{ITEMS_PATH}/{item_id}"
+        response = get_ok(connection, path)
+    finally:
+        connection.close()
+    limit_headers = {name: value for name, value in response.getheaders() if "ratelimit-" in name.lower()}
+    limit = response.getheader(RATE_LIMIT_HEADER)
+    if setup.rate_limited and limit != str(UNREACHED_LIMIT):
+        msg = f"{setup.name}: {RATE_LIMIT_HEADER} is {limit}, expected {UNREACHED_LIMIT}: the limiter is not on as set"
+        raise BenchmarkError(msg)
+    if not setup.rate_limited and limit_headers:
+        msg = f"{setup.name}: the limiter should be off, but the answer has {limit_headers}"
+        raise BenchmarkError(msg)
+    if setup.redis and cache_keys(redis_url, prefix) == 0:
+        msg = f"{setup.name}: no cache key in Redis after GET {path}: the read does not go through the cache"
+        raise BenchmarkError(msg)
+    return path
+
+
+def sequential_latency(port: int, path: str, config: Config) -> LatencySample:
+    """Warm up, then time GETs one after another over one connection, reopened only when the server closes it."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    times = []
+    opened = 0
+    try:
+        for _ in range(config.warmup):
+            get_ok(connection, path)
+        for _ in range(config.requests):
+            opened += connection.sock is None  # http.client reconnects on its own
+            started = time.perf_counter()
+            get_ok(connection, path)
+            times.append(time.perf_counter() - started)
+    finally:
+        connection.close()
+    p99 = statistics.quantiles(times, n=100)[98]
+    return LatencySample(statistics.median(times) * 1000, p99 * 1000, len(times), opened)
+
+
+def benchmark_cache(
+    framework: Framework, postgres: Server, redis_server: Server, config: Config, workdir: Path
+) -> dict[CacheSetup, list[LatencySample]]:
+    """Serve every setup at once, check each, then time them in turn, `runs` times."""
+    progress(
+        f"redis {framework.name}: PostgreSQL + Redis, {config.runs} x ({', '.join(s.key for s in CACHE_SETUPS)}), "
+        f"{config.warmup} warm-up + {config.requests} timed sequential GETs each"
+    )
+    targets = cache_targets(framework, postgres, redis_server, config, workdir)
+    samples: dict[CacheSetup, list[LatencySample]] = {setup: [] for setup in CACHE_SETUPS}
+    with contextlib.ExitStack() as servers:
+        paths = {}
+        for setup, target in targets.items():
+            port = servers.enter_context(served(target, workdir / f"server-{setup.key}"))
+            paths[setup] = port, check_setup(port, setup, redis_server.url, key_prefix(framework, setup))
+        for run in range(1, config.runs + 1):
+            for setup, (port, path) in paths.items():
+                sample = sequential_latency(port, path, config)
+                samples[setup].append(sample)
+                progress(
+                    f"  {setup.name} run {run}/{config.runs}: median {sample.median_ms:.2f} ms, "
+                    f"p99 {sample.p99_ms:.2f} ms, {sample.new_connections} new connections"
+                )
+    return samples
+
+
+def redis_part(config: Config, workdir: Path) -> list[Row]:
+    """Every framework against one PostgreSQL and one Redis server."""
+    servers = workdir / "redis-servers"
+    try:
+        with throwaway("PostgreSQL", servers) as postgres, throwaway("Redis", servers) as redis_server:
+            return per_framework(
+                config,
+                workdir,
+                "redis",
+                lambda framework, directory: cache_rows(
+                    framework.name, benchmark_cache(framework, postgres, redis_server, config, directory)
+                ),
+            )
+    except BenchmarkError as exc:  # a server did not start
+        return [skipped("redis", exc)]
 
 
 # --- report -------------------------------------------------------------------------
@@ -728,6 +967,46 @@ def db_rows(name: str, results: Mapping[str, Sequence[DbSample]]) -> list[Row]:
     return rows
 
 
+def cache_rows(name: str, results: Mapping[CacheSetup, Sequence[LatencySample]]) -> list[Row]:
+    """Per setup: median and p99 latency (each the median over the runs); then the differences."""
+    figures = {
+        setup: (
+            statistics.median(sample.median_ms for sample in samples),
+            statistics.median(sample.p99_ms for sample in samples),
+        )
+        for setup, samples in results.items()
+    }
+    rows = [
+        Row(
+            f"redis {name} GET one item, {setup.name}: median | p99, median of {len(results[setup])}",
+            f"{median:.2f} ms | {p99:.2f} ms{reconnections(results[setup])}",
+        )
+        for setup, (median, p99) in figures.items()
+    ]
+    for figure, slower, faster in (
+        ("cache gain, uncached - cached", UNCACHED, CACHED),
+        ("limiter cost, (cached + limiter) - cached", LIMITED, CACHED),
+    ):
+        (slow_median, slow_p99), (fast_median, fast_p99) = figures[slower], figures[faster]
+        rows.append(
+            Row(
+                f"redis {name} {figure}: median | p99",
+                f"{slow_median - fast_median:+.2f} ms | {slow_p99 - fast_p99:+.2f} ms",
+            )
+        )
+    return rows
+
+
+def reconnections(samples: Sequence[LatencySample]) -> str:
+    """A note when the server closed connections, so timed requests also opened new ones."""
+    opened = sum(sample.new_connections for sample in samples)
+    if opened == 0:
+        return ""
+    if opened == sum(sample.requests for sample in samples):
+        return " (a new connection per request)"
+    return f" ({opened} reconnections)"
+
+
 def is_master(samples: Samples) -> bool:
     return any(sample.master_rss_mib is not None for sample in samples.full)
 
@@ -766,17 +1045,25 @@ def pick(given: int | None, *, quick: int, full: int, is_quick: bool) -> int:
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="smoke check: 1 bake, 1 run of 3 s each")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke check: 1 bake, 1 run of 3 s or 200 sequential requests each"
+    )
     parser.add_argument(
         "--only",
         action="append",
         choices=PARTS,
-        help="run only this part: bake, http (bare vs full app) or db (PostgreSQL reads); repeatable",
+        help="run only this part: bake, http (bare vs full app), db (PostgreSQL reads) "
+        "or redis (cached read and rate limiter latency); repeatable",
     )
     parser.add_argument("--bake-runs", type=count(0), help="bakes per variant; 0 skips baking (default 10, quick 1)")
     parser.add_argument("--runs", type=count(1), help="load runs per app (default 3, quick 1)")
     parser.add_argument("--duration", type=count(1), help="seconds per wrk run (default 10, quick 3)")
     parser.add_argument("--connections", type=count(1), default=32, help="wrk connections (default 32)")
+    parser.add_argument(
+        "--requests",
+        type=count(2),
+        help="timed sequential requests per run of the redis part (default 2000, quick 200)",
+    )
     parser.add_argument(
         "--framework",
         action="append",
@@ -798,6 +1085,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         runs=pick(args.runs, quick=1, full=3, is_quick=args.quick),
         duration_s=pick(args.duration, quick=3, full=10, is_quick=args.quick),
         connections=args.connections,
+        requests=pick(args.requests, quick=200, full=2000, is_quick=args.quick),
+        warmup=QUICK_LATENCY_WARMUP if args.quick else LATENCY_WARMUP,
         frameworks=tuple(args.framework or FRAMEWORKS),
         parts=tuple(args.only or PARTS),
         app_env=dict(item.split("=", 1) for item in args.app_env),
@@ -815,23 +1104,28 @@ def run(config: Config, workdir: Path) -> list[Row]:
         rows.extend(http_part(config, workdir))
     if "db" in config.parts:
         rows.extend(db_part(config, workdir))
+    if "redis" in config.parts:
+        rows.extend(redis_part(config, workdir))
     return rows
 
 
 def http_part(config: Config, workdir: Path) -> list[Row]:
-    rows = []
-    for name in config.frameworks:
-        progress(f"{name}: {config.runs} x (bare, full), wrk -t1 -c{config.connections} -d{config.duration_s}s")
-        framework_dir = workdir / name
-        framework_dir.mkdir()
-        try:
-            samples = benchmark_framework(FRAMEWORKS[name], config, framework_dir)
-        except (BenchmarkError, subprocess.SubprocessError) as exc:
-            print(f"{name}: skipped: {exc}", flush=True)
-            rows.append(Row(name, f"skipped: {str(exc)[:SKIP_REASON_CHARS]}"))
-            continue
-        rows.extend(http_rows(name, samples))
-    return rows
+    return per_framework(
+        config,
+        workdir,
+        "",
+        lambda framework, directory: http_rows(framework.name, benchmark_framework(framework, config, directory)),
+    )
+
+
+def footer(config: Config) -> str:
+    """How the parts that ran loaded the servers."""
+    loads = []
+    if {"http", "db"} & set(config.parts):
+        loads.append(f"wrk -t1 -c{config.connections} -d{config.duration_s}s, {config.runs} run(s) per app")
+    if "redis" in config.parts:
+        loads.append(f"{config.warmup} + {config.requests} sequential GETs, {config.runs} run(s) per redis setup")
+    return "; ".join(loads) or "bake only"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -844,10 +1138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         progress("interrupted; servers stopped")
         return 130
-    print(
-        f"\n{table(rows)}\n\nwrk -t1 -c{config.connections} -d{config.duration_s}s, {config.runs} run(s) per app, "
-        f"{os.cpu_count()} CPUs; took {time.perf_counter() - started:.0f} s"
-    )
+    print(f"\n{table(rows)}\n\n{footer(config)}, {os.cpu_count()} CPUs; took {time.perf_counter() - started:.0f} s")
     return 1 if any(row.passed is False for row in rows) else 0
 
 
