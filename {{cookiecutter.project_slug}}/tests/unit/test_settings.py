@@ -101,6 +101,26 @@ def test_database_url_must_match_the_chosen_database(clean_environment: pytest.M
         load_settings()
 
 
+def test_trusted_proxies_must_be_addresses_or_networks(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("SECURITY__TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")
+    message = "SECURITY__TRUSTED_PROXIES: Value error, 'proxy.internal' is not an IP address or network"
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings()
+    clean_environment.setenv("SECURITY__TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1")
+    assert load_settings().security.trusted_proxies == ["10.0.0.0/8", "192.168.1.7", "::1"]
+{%- if cookiecutter.use_redis %}
+
+
+@pytest.mark.parametrize("variable", ["RATE_LIMIT__DEFAULT", "RATE_LIMIT__AUTH"])
+def test_rate_limits_must_be_rates(clean_environment: pytest.MonkeyPatch, variable: str) -> None:
+    clean_environment.setenv(variable, "100 per fortnight")
+    with pytest.raises(SettingsError, match=re.escape(f'{variable}: Value error, must be a rate such as "100/minute"')):
+        load_settings()
+    clean_environment.setenv(variable, "10/second;1000/day")
+    assert load_settings().rate_limit.model_dump()[variable.split("__")[1].lower()] == "10/second;1000/day"
+{%- endif %}
+
+
 @pytest.mark.parametrize(
     "raw",
     [
