@@ -28,6 +28,9 @@ from {{ cookiecutter.project_slug }}.settings import Environment, {% if cookiecu
 {%- if cookiecutter.database != "sqlite" %}
 from tests.database import temporary_database
 {%- endif %}
+{%- if cookiecutter.use_redis %}
+from tests.redis_proxy import RedisProxy, redis_proxy
+{%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
 
 # The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
@@ -112,6 +115,13 @@ def empty_database() -> Iterator[DatabaseFactory]:
 @pytest.fixture
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture
+def redis_relay(redis_url: str) -> Iterator[RedisProxy]:
+    """A relay to the test Redis server that the test can cut, freeze and restore."""
+    with redis_proxy(redis_url) as relay:
+        yield relay
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,7 +14,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
-from {{ cookiecutter.project_slug }}.core.cache import NOT_DELETED, Cache
+from {{ cookiecutter.project_slug }}.core.cache import Cache
+from {{ cookiecutter.project_slug }}.core.cache_base import NOT_DELETED
 from {{ cookiecutter.project_slug }}.core.db import create_engine, unit_of_work
 from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate, ItemUpdate

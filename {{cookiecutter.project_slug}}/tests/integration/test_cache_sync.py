@@ -16,7 +16,8 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 from structlog.testing import capture_logs
 
-from {{ cookiecutter.project_slug }}.core.cache import NOT_DELETED, Cache
+from {{ cookiecutter.project_slug }}.core.cache import Cache
+from {{ cookiecutter.project_slug }}.core.cache_base import NOT_DELETED
 from {{ cookiecutter.project_slug }}.core.db import create_engine, unit_of_work
 from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate, ItemUpdate

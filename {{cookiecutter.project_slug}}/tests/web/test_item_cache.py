@@ -9,24 +9,18 @@ import pytest
 from redis import Redis
 from structlog.testing import capture_logs
 
-from {{ cookiecutter.project_slug }}.core.cache import NOT_DELETED
+from {{ cookiecutter.project_slug }}.core.cache_base import NOT_DELETED
 from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
 from {{ cookiecutter.project_slug }}.settings import Settings
-from tests.redis_proxy import RedisProxy, redis_proxy
+from tests.redis_proxy import RedisProxy
 
 ITEMS = "/api/v1/items"
 
 
 @pytest.fixture
-def proxy(redis_url: str) -> Iterator[RedisProxy]:
-    with redis_proxy(redis_url) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def settings(settings: Settings, proxy: RedisProxy) -> Settings:
+def settings(settings: Settings, redis_relay: RedisProxy) -> Settings:
     """The app reaches Redis through a relay that a test can cut."""
-    return settings.model_copy(update={"redis_url": proxy.url})
+    return settings.model_copy(update={"redis_url": redis_relay.url})
 
 
 @pytest.fixture
@@ -95,18 +89,18 @@ def test_a_write_that_rolls_back_keeps_the_cached_item(client: httpx.Client, red
 
 
 def test_a_write_succeeds_while_redis_is_down(
-    client: httpx.Client, redis: Redis, settings: Settings, proxy: RedisProxy
+    client: httpx.Client, redis: Redis, settings: Settings, redis_relay: RedisProxy
 ) -> None:
     item = create(client, "Sturdy", quantity=1)
     client.get(f"{ITEMS}/{item['id']}")
-    proxy.cut()
+    redis_relay.cut()
     with capture_logs() as logs:
         response = client.patch(f"{ITEMS}/{item['id']}", json={"quantity": 2})
     assert response.status_code == 200
     assert response.json()["quantity"] == 2
     assert NOT_DELETED in [entry["event"] for entry in logs]
     assert redis.exists(entry_key(settings, item["id"])), "the old copy outlived the write"
-    proxy.restore()
+    redis_relay.restore()
 
     # The missed deletion is retried before the next read, so the old copy is never served.
     assert client.get(f"{ITEMS}/{item['id']}").json()["quantity"] == 2

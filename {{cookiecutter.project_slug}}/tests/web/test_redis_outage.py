@@ -6,13 +6,12 @@ server holds survives, so stale cache entries would show.
 """
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
-from tests.redis_proxy import RedisProxy, redis_proxy
+from tests.redis_proxy import RedisProxy
 
 ITEMS = "/api/v1/items"
 FLAGS = "/api/v1/feature-flags"
@@ -22,16 +21,10 @@ RECOVERY_SECONDS = 5.0
 
 
 @pytest.fixture
-def proxy(redis_url: str) -> Iterator[RedisProxy]:
-    with redis_proxy(redis_url) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def settings(settings: Settings, proxy: RedisProxy) -> Settings:
+def settings(settings: Settings, redis_relay: RedisProxy) -> Settings:
     redis = settings.redis.model_copy(update={"breaker_reset_seconds": BREAKER_RESET_SECONDS})
     return settings.model_copy(
-        update={"redis_url": proxy.url, "redis": redis, "flags": FlagSettings(defaults={"beta": False})}
+        update={"redis_url": redis_relay.url, "redis": redis, "flags": FlagSettings(defaults={"beta": False})}
     )
 
 
@@ -44,14 +37,16 @@ def until_recovered(client: httpx.Client, path: str) -> httpx.Response:
     return response
 
 
-def test_endpoints_keep_answering_while_redis_is_down_and_recover(client: httpx.Client, proxy: RedisProxy) -> None:
+def test_endpoints_keep_answering_while_redis_is_down_and_recover(
+    client: httpx.Client, redis_relay: RedisProxy
+) -> None:
     created = client.post(ITEMS, json={"name": "Widget", "quantity": 1})
     assert created.status_code == 201, created.text
     path = created.headers["location"]
     assert client.get(path).headers[LIMIT_HEADER] == "100"  # read, and now cached
     assert client.put(f"{FLAGS}/beta", json={"enabled": True}).json()["enabled"] is True
 
-    proxy.cut()
+    redis_relay.cut()
     for _ in range(5):
         response = client.get(path)
         assert response.status_code == 200, response.text
@@ -67,7 +62,7 @@ def test_endpoints_keep_answering_while_redis_is_down_and_recover(client: httpx.
     assert overrides.status_code == 503  # overrides cannot be shown, so no defaults pass as overrides
     assert overrides.headers["content-type"] == "application/problem+json"
 
-    proxy.restore()
+    redis_relay.restore()
     recovered = until_recovered(client, path)
     assert recovered.json()["name"] == "Gadget", "the entry cached before the rename was served"
     assert client.get(f"{FLAGS}/beta").json()["enabled"] is True  # the override outlived the outage
@@ -77,16 +72,16 @@ def test_endpoints_keep_answering_while_redis_is_down_and_recover(client: httpx.
 
 
 def test_a_frozen_redis_costs_at_most_one_timeout_per_breaker_period(
-    settings: Settings, client: httpx.Client, proxy: RedisProxy
+    settings: Settings, client: httpx.Client, redis_relay: RedisProxy
 ) -> None:
     created = client.post(ITEMS, json={"name": "Frozen"})
     path = created.headers["location"]
-    proxy.freeze()
+    redis_relay.freeze()
     try:
         answered = [client.get(path) for _ in range(settings.redis.breaker_failures + 5)]
         assert all(response.status_code == 200 for response in answered)
         # Each request gave Redis one chance (cache read, limiter) until the circuit opened.
-        assert proxy.stalled_requests <= 2 * settings.redis.breaker_failures
+        assert redis_relay.stalled_requests <= 2 * settings.redis.breaker_failures
     finally:
-        proxy.thaw()
+        redis_relay.thaw()
     assert until_recovered(client, path).json()["name"] == "Frozen"

@@ -9,7 +9,7 @@ import time
 
 from fastapi import Request, params
 
-from {{ cookiecutter.project_slug }}.core.ratelimit import Policy, RateLimitState, limit_key, tightest
+from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy, RateLimitState, limit_key, tightest
 from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep
 from {{ cookiecutter.project_slug }}.web.middleware import RESPONSE_HEADERS
 

@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import Flask, Response, after_this_request, g, request
 
-from {{ cookiecutter.project_slug }}.core.ratelimit import Policy, RateLimitState, limit_key, tightest
+from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy, RateLimitState, limit_key, tightest
 from {{ cookiecutter.project_slug }}.web.deps import current_resources
 
 P = ParamSpec("P")

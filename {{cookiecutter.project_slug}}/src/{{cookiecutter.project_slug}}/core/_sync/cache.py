@@ -1,22 +1,30 @@
 """A JSON cache in Redis: values expire, one caller at a time recomputes a key, and a dead server is a miss."""
 
-import hashlib
-import inspect
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import Enum
 from functools import update_wrapper
-from string import Formatter
 from threading import Lock
-from typing import Any, Final, Generic, Literal, ParamSpec, TypeVar, get_type_hints
+from typing import Any, Generic, ParamSpec, TypeVar, get_type_hints
 
-from pydantic import TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError, to_json
+from pydantic_core import to_json
 from redis import Redis
 
+from {{ cookiecutter.project_slug }}.core.cache_base import (
+    BATCH_SIZE,
+    LOCK_SUFFIX,
+    MAX_PENDING_DELETIONS,
+    MISSING,
+    NOT_DELETED,
+    POLL_SECONDS,
+    STORE_AND_UNLOCK,
+    CacheStats,
+    CallKeys,
+    Missing,
+    Outcome,
+    decode,
+    glob_escape,
+)
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 from {{ cookiecutter.project_slug }}.core.redis_client import guarded
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
@@ -27,74 +35,12 @@ P = ParamSpec("P")
 
 logger = get_logger(__name__)
 
-# How often a caller waiting for another caller's computation looks for its result.
-POLL_SECONDS = 0.05
-# Keys per SCAN step and per UNLINK while invalidating a prefix.
-BATCH_SIZE = 500
-# A key's recomputation lock is the key plus this suffix, so invalidating a prefix revokes its locks too.
-LOCK_SUFFIX = "#lock"
-NOT_DELETED = "cache entries not deleted yet; retried before the next call that reaches Redis"
-# Failed deletions remembered for retry; past this many, the whole cache is cleared instead.
-MAX_PENDING_DELETIONS = 10_000
-
-# Stores a computed value (when given) and releases the key's lock, but only if the caller still
-# holds the lock. Deleting an entry deletes its lock, so a value read before an invalidation
-# (the old row, say) is never stored after it.
-STORE_AND_UNLOCK = """
-if redis.call("get", KEYS[2]) ~= ARGV[1] then
-    return 0
-end
-redis.call("del", KEYS[2])
-if #ARGV == 3 then
-    redis.call("set", KEYS[1], ARGV[2], "PX", ARGV[3])
-end
-return 1
-"""
-
-Outcome = Literal["hits", "stale_hits", "misses", "errors"]
-
-
-class _Missing(Enum):
-    MISSING = "missing"
-
-
-MISSING: Final = _Missing.MISSING
-
-
-@dataclass
-class CacheStats:
-    """What the cache did since the process started."""
-
-    # Fresh values served.
-    hits: int = 0
-    # Stale values served while another caller recomputed them.
-    stale_hits: int = 0
-    # Values that were not cached (computed, for get_or_set).
-    misses: int = 0
-    # Redis calls that failed, or were not tried because the circuit was open.
-    errors: int = 0
-
-
-_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
-
-
-def _adapter(type_: type[T]) -> TypeAdapter[T]:
-    """Building an adapter costs far more than using one: one per type, kept."""
-    adapter: TypeAdapter[T] | None = _ADAPTERS.get(type_)
-    if adapter is None:
-        adapter = _ADAPTERS[type_] = TypeAdapter(type_)
-    return adapter
-
-
-def _glob_escape(text: str) -> str:
-    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
-
 
 class Cache:
     """JSON values (pydantic models, dates, UUIDs, dicts, lists, ...) under `{key_prefix}:cache:`.
 
-    Never fails because of Redis: while it is unavailable reads miss, writes are dropped and
-    deletions too (logged: such an entry may be served until it expires); `stats.errors` counts them.
+    Never fails because of Redis: while it is unavailable reads miss, writes are dropped, and
+    deletions are remembered and retried once it answers; `stats.errors` counts the failed calls.
     """
 
     def __init__(self, client: Redis, breaker: CircuitBreaker, *, key_prefix: str, settings: CacheSettings) -> None:
@@ -124,7 +70,7 @@ class Cache:
             raw = self._redis(lambda: self.client.get(self.full_key(key)))
         except DependencyUnavailable:
             return None
-        value = self._decode(key, raw, type_)
+        value = decode(key, raw, type_)
         if value is MISSING:
             self._count("misses")
             return None
@@ -154,7 +100,7 @@ class Cache:
 
         SCAN walks the whole keyspace in steps: for occasional bulk changes, not for every request.
         """
-        pattern = _glob_escape(self.full_key(prefix)) + "*"
+        pattern = glob_escape(self.full_key(prefix)) + "*"
 
         try:
             return self._redis(lambda: self._unlink_matching(pattern))
@@ -249,7 +195,7 @@ class Cache:
             self._pending_patterns.update(patterns)
             if len(self._pending_names) > MAX_PENDING_DELETIONS:
                 self._pending_names.clear()
-                self._pending_patterns = {_glob_escape(self.prefix) + "*"}
+                self._pending_patterns = {glob_escape(self.prefix) + "*"}
 
     def _retry_deletions(self) -> None:
         """Carry out the deletions Redis missed, before the call that follows reads anything."""
@@ -286,18 +232,7 @@ class Cache:
         with self._stats_lock:
             setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
 
-    def _decode(self, key: str, raw: bytes | str | None, type_: type[T]) -> T | _Missing:
-        if raw is None:
-            return MISSING
-        try:
-            value = _adapter(type_).validate_json(raw)
-        except ValidationError as exc:
-            # Stored in another shape (a changed model without a version bump): recomputed and replaced.
-            logger.warning("cache entry unreadable", key=key, error=str(exc))
-            return MISSING
-        return value
-
-    def _lookup(self, name: str, type_: type[T]) -> tuple[T | _Missing, bool]:
+    def _lookup(self, name: str, type_: type[T]) -> tuple[T | Missing, bool]:
         """The value at `name` and whether it is fresh: its remaining life exceeds the stale period."""
 
         def read() -> list[Any]:
@@ -307,12 +242,12 @@ class Cache:
                 return pipe.execute()
 
         raw, milliseconds = self._redis(read)
-        value = self._decode(name.removeprefix(self.prefix), raw, type_)
+        value = decode(name.removeprefix(self.prefix), raw, type_)
         # -1: stored without an expiry, by something else; never stale.
         fresh = milliseconds == -1 or milliseconds > self.settings.stale_ttl * 1000
         return value, fresh
 
-    def _value_or_lock(self, name: str, type_: type[T]) -> tuple[T | _Missing, str | None]:
+    def _value_or_lock(self, name: str, type_: type[T]) -> tuple[T | Missing, str | None]:
         """A value to serve, or the key's lock to compute it under; neither once `lock_timeout` has passed."""
         deadline = time.monotonic() + self.settings.lock_timeout
         while True:
@@ -372,14 +307,8 @@ class CachedFunction(Generic[P, T]):
         self.cache = cache
         self.func = func
         self.ttl = ttl
-        self.template = key
-        self.namespace = f"{namespace or f'{func.__module__}.{func.__qualname__}'}:v{version}"
-        self._signature = inspect.signature(func)
+        self.keys = CallKeys(func, key=key, version=version, namespace=namespace)
         self._result_type: type[T] = get_type_hints(func)["return"]
-        for _, field, _, _ in Formatter().parse(key or ""):
-            if field is not None and re.split(r"[.\[]", field, maxsplit=1)[0] not in self._signature.parameters:
-                msg = f"cache key {key!r} names {field!r}, which is not an argument of {func.__qualname__}"
-                raise ValueError(msg)
         update_wrapper(self, func)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -389,16 +318,7 @@ class CachedFunction(Generic[P, T]):
 
     def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """The cache key of a call with these arguments."""
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        if self.template is not None:
-            return f"{self.namespace}:{self.template.format(**bound.arguments)}"
-        try:
-            arguments = to_json(bound.arguments)
-        except PydanticSerializationError as exc:
-            msg = f"cannot build a cache key from the arguments of {self.func.__qualname__}; pass key="
-            raise TypeError(msg) from exc
-        return f"{self.namespace}:{hashlib.sha256(arguments).hexdigest()}"
+        return self.keys.of(*args, **kwargs)
 
     def invalidate(self, *args: P.args, **kwargs: P.kwargs) -> None:
         """Forget the cached result of a call with these arguments."""

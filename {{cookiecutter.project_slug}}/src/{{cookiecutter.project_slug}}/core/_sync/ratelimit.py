@@ -9,70 +9,17 @@ and clocks kept in step across hosts (NTP), since each process stamps its own re
 
 import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
-from ipaddress import IPv6Address, ip_network
-from typing import Literal
 
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
 
-from {{ cookiecutter.project_slug }}.core.client_address import parse_address
 from {{ cookiecutter.project_slug }}.core.errors import RateLimited, ServiceUnavailable
+from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy, RateLimitState, parse_policy, tightest
 from {{ cookiecutter.project_slug }}.core.redis_client import guarded
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
 from {{ cookiecutter.project_slug }}.settings import RateLimitSettings
-
-# The policies routes choose from; each is a setting (RATE_LIMIT__DEFAULT, RATE_LIMIT__AUTH).
-Policy = Literal["default", "auth"]
-# An IPv6 host usually holds a whole /64: counting its addresses apart would not limit it.
-IPV6_PREFIX_LENGTH = 64
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitState:
-    """Where one limit stands for one caller, just after a request was counted."""
-
-    limit: int
-    remaining: int
-    # Unix time at which the oldest counted request leaves the window, freeing a request.
-    reset_at: float
-
-    def seconds_to_reset(self, now: float) -> int:
-        return max(0, math.ceil(self.reset_at - now))
-
-    def headers(self, now: float) -> dict[str, str]:
-        """The IETF draft's RateLimit-* headers (seconds) and the common X-RateLimit-* (Unix time)."""
-        return {
-            "RateLimit-Limit": str(self.limit),
-            "RateLimit-Remaining": str(self.remaining),
-            "RateLimit-Reset": str(self.seconds_to_reset(now)),
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
-        }
-
-
-def tightest(states: Iterable[RateLimitState]) -> RateLimitState:
-    """The limit closest to refusing: fewest requests left, then the longest wait."""
-    return min(states, key=lambda state: (state.remaining, -state.reset_at))
-
-
-def limit_key(*, user_id: object | None, client_ip: str) -> str:
-    """Whom a request counts against: its user when authenticated, otherwise its address."""
-    if user_id is not None:
-        return f"user:{user_id}"
-    address = parse_address(client_ip)
-    if isinstance(address, IPv6Address):
-        return f"ip:{ip_network((address, IPV6_PREFIX_LENGTH), strict=False)}"
-    return f"ip:{client_ip}"
-
-
-def _parse_policy(limits: str) -> list[RateLimitItem]:
-    """Shortest window first: a request it refuses is not counted against the longer ones."""
-    return sorted(parse_many(limits), key=lambda item: item.get_expiry())
 
 
 class RateLimiter:
@@ -90,8 +37,8 @@ class RateLimiter:
         self._breaker = breaker
         self._fail_open = settings.fail_open
         self._policies: dict[Policy, list[RateLimitItem]] = {
-            "default": _parse_policy(settings.default),
-            "auth": _parse_policy(settings.auth),
+            "default": parse_policy(settings.default),
+            "auth": parse_policy(settings.auth),
         }
         # The URL only selects the storage class: connections come from the app's own pool.
         storage = RedisStorage(
