@@ -253,7 +253,13 @@ class Cache:
                 return value, None
             token = await self._lock(name)
             if token is not None:
-                return MISSING, token
+                # The previous holder may have stored the value between our read and our lock.
+                value, fresh = await self._lookup(name, type_)
+                if value is MISSING or not fresh:
+                    return MISSING, token
+                await self._unlock(name, token)
+                self._count("hits")
+                return value, None
             if value is not MISSING:
                 self._count("stale_hits")
                 return value, None
@@ -275,11 +281,15 @@ class Cache:
             value = await compute()
             data = to_json(value)
         except BaseException:
-            await self._release(lambda: self._store_and_unlock(keys=[name, lock], args=[token]))
+            await self._unlock(name, token)
             raise
         keep_ms = ((self.settings.ttl if ttl is None else ttl) + self.settings.stale_ttl) * 1000
         await self._release(lambda: self._store_and_unlock(keys=[name, lock], args=[token, data, keep_ms]))
         return value
+
+    async def _unlock(self, name: str, token: str) -> None:
+        """Give the key's lock back without storing anything."""
+        await self._release(lambda: self._store_and_unlock(keys=[name, name + LOCK_SUFFIX], args=[token]))
 
     async def _release(self, operation: Callable[[], Awaitable[object]]) -> None:
         # Without Redis the value is simply not stored, and the lock expires on its own.

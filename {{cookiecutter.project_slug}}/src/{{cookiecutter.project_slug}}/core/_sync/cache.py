@@ -257,7 +257,13 @@ class Cache:
                 return value, None
             token = self._lock(name)
             if token is not None:
-                return MISSING, token
+                # The previous holder may have stored the value between our read and our lock.
+                value, fresh = self._lookup(name, type_)
+                if value is MISSING or not fresh:
+                    return MISSING, token
+                self._unlock(name, token)
+                self._count("hits")
+                return value, None
             if value is not MISSING:
                 self._count("stale_hits")
                 return value, None
@@ -277,11 +283,15 @@ class Cache:
             value = compute()
             data = to_json(value)
         except BaseException:
-            self._release(lambda: self._store_and_unlock(keys=[name, lock], args=[token]))
+            self._unlock(name, token)
             raise
         keep_ms = ((self.settings.ttl if ttl is None else ttl) + self.settings.stale_ttl) * 1000
         self._release(lambda: self._store_and_unlock(keys=[name, lock], args=[token, data, keep_ms]))
         return value
+
+    def _unlock(self, name: str, token: str) -> None:
+        """Give the key's lock back without storing anything."""
+        self._release(lambda: self._store_and_unlock(keys=[name, name + LOCK_SUFFIX], args=[token]))
 
     def _release(self, operation: Callable[[], object]) -> None:
         # Without Redis the value is simply not stored, and the lock expires on its own.
