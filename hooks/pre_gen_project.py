@@ -17,16 +17,16 @@ ANSWERS = r"""{{ cookiecutter | jsonify }}"""
 # them would shadow it. Project folders and common test names are reserved too.
 TAKEN_NAMES = frozenset(
     {
-        "aiomysql", "aiosqlite", "alembic", "anyio", "asyncpg", "celery", "click", "coverage",
-        "deptry", "fastapi", "flask", "flask_cors", "flask_openapi3", "gunicorn", "h11", "httpx",
-        "jinja2", "jwt", "kombu", "limits", "mypy", "opentelemetry", "prometheus_client",
-        "psycopg", "pwdlib", "pydantic", "pydantic_settings", "pymysql", "pytest", "redis",
-        "rich", "ruff", "sentry_sdk", "sqlalchemy", "starlette", "structlog", "tenacity",
-        "typer", "uvicorn", "werkzeug",
+        "aiomysql", "aiosqlite", "alembic", "anyio", "argon2", "asyncpg", "bcrypt", "celery",
+        "click", "coverage", "cryptography", "deptry", "email_validator", "fastapi", "flask",
+        "flask_cors", "flask_openapi3", "gunicorn", "h11", "httpx", "jinja2", "jwt", "kombu",
+        "limits", "mypy", "opentelemetry", "prometheus_client", "psycopg", "pwdlib", "pydantic",
+        "pydantic_settings", "pymysql", "pytest", "redis", "rich", "ruff", "sentry_sdk",
+        "sqlalchemy", "starlette", "structlog", "tenacity", "typer", "uvicorn", "werkzeug",
         "migrations", "src", "test", "tests",
     }
 )  # fmt: skip
-YES_NO_PROMPTS = ("use_redis",)
+YES_NO_PROMPTS = ("use_redis", "use_auth")
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 # The canonical public-version grammar from PEP 440 (epoch, release, pre, post, dev).

@@ -1,4 +1,4 @@
-"""Benchmark the template: bake time, HTTP overhead, cold start, memory, database reads, Redis.
+"""Benchmark the template: bake time, HTTP overhead, cold start, memory, database reads, Redis, auth.
 
 Bakes projects in-process with cookiecutter, serves the FastAPI and Flask variants with
 one worker next to a bare one-file app, loads both with wrk over loopback and prints
@@ -14,10 +14,17 @@ throwaway PostgreSQL and Redis: a use_redis=false bake (uncached), then a use_re
 with the rate limiter off (cached) and on with a limit never reached (cached + limiter), so
 the differences are the cache's gain and the limiter's cost per request.
 
+The auth part bakes use_redis=true, use_auth=true against a throwaway PostgreSQL and Redis,
+registers one user and logs in through the API, then loads `GET /api/v1/users/me` with its
+access token (one database read per request) with the rate limiter off, and on with a limit
+never reached. It then times logins (Argon2id at the production cost) and token reads one at a
+time over one connection, to show the hash is paid at login only.
+
     .venv/bin/python scripts/benchmark.py            # full run (a few minutes)
     .venv/bin/python scripts/benchmark.py --quick    # smoke check
     .venv/bin/python scripts/benchmark.py --only db  # only the database part
     .venv/bin/python scripts/benchmark.py --only redis --framework flask  # cache and limiter latency
+    .venv/bin/python scripts/benchmark.py --only auth --framework fastapi  # GET /users/me and login cost
     .venv/bin/python scripts/benchmark.py --app-env LOG_LEVEL=WARNING  # without access log
 """
 
@@ -28,6 +35,7 @@ import contextlib
 import functools
 import http.client
 import json
+import math
 import os
 import re
 import secrets
@@ -62,7 +70,7 @@ STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.01
 SKIP_REASON_CHARS = 70
 WRK_GRACE_S = 30.0
-PARTS = ("bake", "http", "db", "redis")
+PARTS = ("bake", "http", "db", "redis", "auth")
 
 ITEMS_PATH = "/api/v1/items"
 READY_PATH = "/health/ready"
@@ -84,6 +92,22 @@ QUICK_LATENCY_WARMUP = 30
 UNREACHED_LIMIT = 1_000_000
 RATE_LIMIT_HEADER = "RateLimit-Limit"
 
+# Auth part: one user; its access token loads GET /users/me, then logins and reads are timed alone.
+REGISTER_PATH = "/api/v1/auth/register"
+LOGIN_PATH = "/api/v1/auth/login"
+ME_PATH = "/api/v1/users/me"
+# The password is token_urlsafe, which has no ".", so it never contains the local part (policy).
+AUTH_EMAIL = "auth.benchmark@example.com"
+PASSWORD_BYTES = 24
+LOGIN_WARMUP = 2
+TIMED_LOGINS = 10
+READ_WARMUP = 20
+TIMED_READS = 200
+DEFAULT_ACCESS_TOKEN_MINUTES = 15
+MAX_ACCESS_TOKEN_MINUTES = 24 * 60
+# The parameters of a stored hash, e.g. $argon2id$v=19$m=65536,t=3,p=4$salt$hash.
+ARGON2ID_HASH = re.compile(r"\$argon2id\$v=\d+\$(m=\d+,t=\d+,p=\d+)\$")
+
 BAKE_GOAL_S = 0.5
 RATIO_GOAL = 0.8
 COLD_START_GOAL_S = 0.9
@@ -91,6 +115,10 @@ RSS_GOAL_MIB = 100.0
 # A popular async FastAPI template's paginated list on a comparable 2-core machine.
 REFERENCE_LIST_RPS = 961
 DB_RATE_GOALS = {("fastapi", PAGE_OF_ROWS): 2 * REFERENCE_LIST_RPS}
+# The best-known full-stack FastAPI template's GET /users/me on a comparable 2-core machine.
+REFERENCE_ME_RPS = 690
+ME_GOAL_FACTOR = 2.5
+AUTH_RATE_GOALS = {"fastapi": ME_GOAL_FACTOR * REFERENCE_ME_RPS}
 
 DEFAULT_VARIANT: dict[str, object] = {}
 # Every use_redis=true variant has the most files; BSD-3-Clause is the longest license.
@@ -212,12 +240,32 @@ class CacheSetup:
     rate_limited: bool
 
 
+@dataclass(frozen=True, eq=False)  # hashed by identity: the setups are the constants AUTH_SETUPS
+class LimiterSetup:
+    """One way of serving GET /users/me of the auth bake: the rate limiter's settings."""
+
+    name: str
+    key: str
+    env: dict[str, str]
+    rate_limited: bool
+
+
 @dataclass(frozen=True)
 class LatencySample:
     median_ms: float
     p99_ms: float
     requests: int
     new_connections: int
+
+
+@dataclass(frozen=True)
+class AuthResults:
+    """The loads of GET /users/me per setup, and logins and reads timed one at a time."""
+
+    password_cost: str
+    loads: dict[LimiterSetup, list[tuple[float, float]]]
+    login: LatencySample
+    me: LatencySample
 
 
 @dataclass(frozen=True)
@@ -255,6 +303,19 @@ LIMITED = CacheSetup(
     rate_limited=True,
 )
 CACHE_SETUPS = (UNCACHED, CACHED, LIMITED)
+
+LIMITER_OFF = LimiterSetup("limiter off", "off", {"RATE_LIMIT__ENABLED": "false"}, rate_limited=False)
+LIMITER_ON = LimiterSetup(
+    "limiter on, never reached",
+    "on",
+    {
+        "RATE_LIMIT__ENABLED": "true",
+        "RATE_LIMIT__DEFAULT": f"{UNREACHED_LIMIT}/minute",
+        "RATE_LIMIT__AUTH": f"{UNREACHED_LIMIT}/minute",
+    },
+    rate_limited=True,
+)
+AUTH_SETUPS = (LIMITER_OFF, LIMITER_ON)
 
 FRAMEWORKS = {
     "fastapi": Framework(
@@ -443,13 +504,19 @@ def milliseconds(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(port: int, config: Config, path: str = LIVE_PATH) -> tuple[float, float]:
-    """Load one path of the server; return requests per second and p99 latency in ms."""
+def run_wrk(
+    port: int, config: Config, path: str = LIVE_PATH, *, headers: Mapping[str, str] | None = None
+) -> tuple[float, float]:
+    """Load one path of the server, `headers` on every request; return requests per second and p99 in ms.
+
+    Fails when any response was not 2xx or 3xx.
+    """
     wrk = shutil.which("wrk")
     if wrk is None:
         msg = "wrk is not installed"
         raise BenchmarkError(msg)
     command = [wrk, "-t1", f"-c{config.connections}", f"-d{config.duration_s}s", "--latency"]
+    command += [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     result = subprocess.run(
         [*command, f"http://{HOST}:{port}{path}"],
         capture_output=True,
@@ -630,12 +697,16 @@ def served(target: Target, logs: Path) -> Iterator[int]:
 
 
 def send(
-    connection: http.client.HTTPConnection, method: str, path: str, body: object = None
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: object = None,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[http.client.HTTPResponse, bytes]:
-    """One request with a JSON body, or none; return the response and its body, read in full."""
-    headers = {} if body is None else {"Content-Type": "application/json"}
+    """One request with a JSON body, or none, and `headers`; return the response and its body, read in full."""
+    sent = {**({} if body is None else {"Content-Type": "application/json"}), **(headers or {})}
     try:
-        connection.request(method, path, None if body is None else json.dumps(body), headers)
+        connection.request(method, path, None if body is None else json.dumps(body), sent)
         response = connection.getresponse()
         content = response.read()
     except (OSError, http.client.HTTPException) as exc:
@@ -649,6 +720,11 @@ def request(
 ) -> tuple[int, dict[str, Any]]:
     """One request with a JSON body, or none; return the status and the JSON object answered."""
     response, content = send(connection, method, path, body)
+    return response.status, json_object(method, path, content)
+
+
+def json_object(method: str, path: str, content: bytes) -> dict[str, Any]:
+    """The JSON object of a response body; an empty body is an empty object."""
     try:
         answer = json.loads(content or b"{}")
     except ValueError as exc:
@@ -657,7 +733,7 @@ def request(
     if not isinstance(answer, dict):
         msg = f"{method} {path}: expected a JSON object, got {str(answer)[:SKIP_REASON_CHARS]}"
         raise BenchmarkError(msg)
-    return response.status, answer
+    return answer
 
 
 def expect(answer: tuple[int, dict[str, Any]], wanted: HTTPStatus, what: str) -> dict[str, Any]:
@@ -787,13 +863,27 @@ def cache_keys(url: str, prefix: str) -> int:
         raise BenchmarkError(msg) from exc
 
 
-def get_ok(connection: http.client.HTTPConnection, path: str) -> http.client.HTTPResponse:
-    """GET a path, read in full; fail unless the status is 200."""
-    response, content = send(connection, "GET", path)
+def get_ok(
+    connection: http.client.HTTPConnection, path: str, headers: Mapping[str, str] | None = None
+) -> http.client.HTTPResponse:
+    """GET a path with `headers`, read in full; fail unless the status is 200."""
+    response, content = send(connection, "GET", path, headers=headers)
     if response.status != HTTPStatus.OK:
         msg = f"GET {path}: status {response.status}: {content[:SKIP_REASON_CHARS]!r}"
         raise BenchmarkError(msg)
     return response
+
+
+def check_limiter(response: http.client.HTTPResponse, setup_name: str, *, rate_limited: bool) -> None:
+    """Fail unless the answer's rate limit headers show the limiter on at the unreached limit, or off."""
+    limit_headers = {name: value for name, value in response.getheaders() if "ratelimit-" in name.lower()}
+    limit = response.getheader(RATE_LIMIT_HEADER)
+    if rate_limited and limit != str(UNREACHED_LIMIT):
+        msg = f"{setup_name}: {RATE_LIMIT_HEADER} is {limit}, expected {UNREACHED_LIMIT}: the limiter is not on as set"
+        raise BenchmarkError(msg)
+    if not rate_limited and limit_headers:
+        msg = f"{setup_name}: the limiter should be off, but the answer has {limit_headers}"
+        raise BenchmarkError(msg)
 
 
 def check_setup(port: int, setup: CacheSetup, redis_url: str, prefix: str) -> str:
@@ -808,14 +898,7 @@ def check_setup(port: int, setup: CacheSetup, redis_url: str, prefix: str) -> st
         response = get_ok(connection, path)
     finally:
         connection.close()
-    limit_headers = {name: value for name, value in response.getheaders() if "ratelimit-" in name.lower()}
-    limit = response.getheader(RATE_LIMIT_HEADER)
-    if setup.rate_limited and limit != str(UNREACHED_LIMIT):
-        msg = f"{setup.name}: {RATE_LIMIT_HEADER} is {limit}, expected {UNREACHED_LIMIT}: the limiter is not on as set"
-        raise BenchmarkError(msg)
-    if not setup.rate_limited and limit_headers:
-        msg = f"{setup.name}: the limiter should be off, but the answer has {limit_headers}"
-        raise BenchmarkError(msg)
+    check_limiter(response, setup.name, rate_limited=setup.rate_limited)
     if setup.redis and cache_keys(redis_url, prefix) == 0:
         msg = f"{setup.name}: no cache key in Redis after GET {path}: the read does not go through the cache"
         raise BenchmarkError(msg)
@@ -825,18 +908,29 @@ def check_setup(port: int, setup: CacheSetup, redis_url: str, prefix: str) -> st
 def sequential_latency(port: int, path: str, config: Config) -> LatencySample:
     """Warm up, then time GETs one after another over one connection, reopened only when the server closes it."""
     connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
-    times = []
-    opened = 0
     try:
-        for _ in range(config.warmup):
-            get_ok(connection, path)
-        for _ in range(config.requests):
-            opened += connection.sock is None  # http.client reconnects on its own
-            started = time.perf_counter()
-            get_ok(connection, path)
-            times.append(time.perf_counter() - started)
+        return timed_calls(connection, lambda: get_ok(connection, path), config.warmup, config.requests)
     finally:
         connection.close()
+
+
+def timed_calls(
+    connection: http.client.HTTPConnection, call: Callable[[], object], warmup: int, number: int
+) -> LatencySample:
+    """Call `warmup` times, then time `number` calls one after another, each a request over `connection`.
+
+    A server that closes the connection after each response makes http.client reconnect before
+    the next request: those reconnections are counted, and timed with the request.
+    """
+    times = []
+    opened = 0
+    for _ in range(warmup):
+        call()
+    for _ in range(number):
+        opened += connection.sock is None  # http.client reconnects on its own
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
     p99 = statistics.quantiles(times, n=100)[98]
     return LatencySample(statistics.median(times) * 1000, p99 * 1000, len(times), opened)
 
@@ -882,6 +976,160 @@ def redis_part(config: Config, workdir: Path) -> list[Row]:
             )
     except BenchmarkError as exc:  # a server did not start
         return [skipped("redis", exc)]
+
+
+# --- auth ---------------------------------------------------------------------------
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def register(port: int, credentials: Mapping[str, str]) -> None:
+    """Check the server is ready, then register the user; a bake without auth routes fails here, saying so."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    try:
+        expect(request(connection, "GET", READY_PATH), HTTPStatus.OK, f"GET {READY_PATH}")
+        response, content = send(connection, "POST", REGISTER_PATH, dict(credentials))
+    finally:
+        connection.close()
+    if response.status in {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}:
+        msg = f"POST {REGISTER_PATH}: status {response.status}: the bake has no auth routes"
+        raise BenchmarkError(msg)
+    user = expect((response.status, json_object("POST", REGISTER_PATH, content)), HTTPStatus.CREATED, "register")
+    if user.get("email") != credentials["email"]:
+        msg = f"POST {REGISTER_PATH}: expected the user {credentials['email']}: {str(user)[:SKIP_REASON_CHARS]}"
+        raise BenchmarkError(msg)
+
+
+def log_in(connection: http.client.HTTPConnection, credentials: Mapping[str, str]) -> str:
+    """Log in; return the access token."""
+    tokens = expect(request(connection, "POST", LOGIN_PATH, dict(credentials)), HTTPStatus.OK, f"POST {LOGIN_PATH}")
+    token = tokens.get("access_token")
+    if not isinstance(token, str) or str(tokens.get("token_type")).lower() != "bearer":
+        msg = f"POST {LOGIN_PATH}: expected a bearer access_token, got the keys {sorted(tokens)}"
+        raise BenchmarkError(msg)
+    return token
+
+
+def authorize(port: int, credentials: Mapping[str, str], setup: LimiterSetup) -> str:
+    """Log in and read GET /users/me with the token once; return the token.
+
+    Fails unless the read answers 200 with the user's email and rate limit headers as the setup sets:
+    a run that loads anything else is misconfigured.
+    """
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    try:
+        token = log_in(connection, credentials)
+        response, content = send(connection, "GET", ME_PATH, headers=bearer(token))
+    finally:
+        connection.close()
+    user = json_object("GET", ME_PATH, content)
+    if response.status != HTTPStatus.OK or user.get("email") != credentials["email"]:
+        msg = (
+            f"{setup.name}: GET {ME_PATH} with the token: status {response.status}, expected 200 "
+            f"with {credentials['email']}: {str(user)[:SKIP_REASON_CHARS]}"
+        )
+        raise BenchmarkError(msg)
+    check_limiter(response, setup.name, rate_limited=setup.rate_limited)
+    return token
+
+
+def password_cost(database_url: str, email: str) -> str:
+    """The Argon2id parameters of the user's stored hash, e.g. m=65536,t=3,p=4; fail for any other hash."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        row = connection.execute('SELECT password_hash FROM "user" WHERE email = %s', (email,)).fetchone()
+    match = None if row is None else ARGON2ID_HASH.match(str(row[0]))
+    if match is None:
+        msg = f"the password of {email} is not stored as an Argon2id hash"
+        raise BenchmarkError(msg)
+    return match.group(1)
+
+
+def access_token_minutes(config: Config) -> int:
+    """Long enough for the token to outlive every load of the run; the default for short runs."""
+    load_s = len(AUTH_SETUPS) * (min(DB_WARMUP_S, config.duration_s) + config.runs * config.duration_s)
+    needed = math.ceil(load_s / 60) + DEFAULT_ACCESS_TOKEN_MINUTES
+    return min(max(DEFAULT_ACCESS_TOKEN_MINUTES, needed), MAX_ACCESS_TOKEN_MINUTES)
+
+
+def auth_targets(
+    framework: Framework, postgres: Server, redis_server: Server, config: Config, workdir: Path
+) -> dict[LimiterSetup, Target]:
+    """Bake and migrate the auth variant once; return each setup's target, with Redis keys of its own."""
+    database = f"bench_auth_{framework.name}"
+    answers = {**framework.answers, "use_redis": True, "use_auth": True}
+    env = {"REDIS_URL": redis_server.url, "AUTH__ACCESS_TOKEN_MINUTES": str(access_token_minutes(config))}
+    base = deploy(answers, postgres, database, config, workdir, env=env)
+    return {
+        setup: replace(
+            base,
+            kind=setup.key,
+            env={**base.env, **setup.env, "REDIS__KEY_PREFIX": f"{database}_{setup.key}", **config.app_env},
+        )
+        for setup in AUTH_SETUPS
+    }
+
+
+def login_latency(port: int, credentials: Mapping[str, str], token: str) -> tuple[LatencySample, LatencySample]:
+    """Time logins, then GET /users/me with the token, one at a time over one connection."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    try:
+        login = timed_calls(connection, lambda: log_in(connection, credentials), LOGIN_WARMUP, TIMED_LOGINS)
+        me = timed_calls(connection, lambda: get_ok(connection, ME_PATH, bearer(token)), READ_WARMUP, TIMED_READS)
+    finally:
+        connection.close()
+    return login, me
+
+
+def benchmark_auth(
+    framework: Framework, postgres: Server, redis_server: Server, config: Config, workdir: Path
+) -> AuthResults:
+    """Serve both setups at once, register and check; load them in turn, `runs` times; then time logins."""
+    progress(
+        f"auth {framework.name}: PostgreSQL + Redis, {config.runs} x ({', '.join(s.key for s in AUTH_SETUPS)}) "
+        f"GET {ME_PATH}, wrk -t1 -c{config.connections} -d{config.duration_s}s; "
+        f"then {TIMED_LOGINS} logins and {TIMED_READS} reads one at a time"
+    )
+    targets = auth_targets(framework, postgres, redis_server, config, workdir)
+    credentials = {"email": AUTH_EMAIL, "password": secrets.token_urlsafe(PASSWORD_BYTES)}
+    loads: dict[LimiterSetup, list[tuple[float, float]]] = {setup: [] for setup in AUTH_SETUPS}
+    with contextlib.ExitStack() as servers:
+        ports = {
+            setup: servers.enter_context(served(target, workdir / f"server-{setup.key}"))
+            for setup, target in targets.items()
+        }
+        register(ports[LIMITER_OFF], credentials)  # the setups share the bake's database
+        cost = password_cost(targets[LIMITER_OFF].env["DATABASE_URL"], AUTH_EMAIL)
+        tokens = {setup: authorize(port, credentials, setup) for setup, port in ports.items()}
+        warmup = replace(config, duration_s=min(DB_WARMUP_S, config.duration_s))
+        for setup, port in ports.items():
+            run_wrk(port, warmup, ME_PATH, headers=bearer(tokens[setup]))
+        for run in range(1, config.runs + 1):
+            for setup, port in ports.items():
+                requests_per_s, p99_ms = run_wrk(port, config, ME_PATH, headers=bearer(tokens[setup]))
+                loads[setup].append((requests_per_s, p99_ms))
+                progress(f"  {setup.name} run {run}/{config.runs}: {requests_per_s:,.0f} req/s, p99 {p99_ms:.1f} ms")
+        login, me = login_latency(ports[LIMITER_OFF], credentials, tokens[LIMITER_OFF])
+        progress(f"  login median {login.median_ms:.1f} ms ({cost}), {ME_PATH} median {me.median_ms:.2f} ms")
+    return AuthResults(cost, loads, login, me)
+
+
+def auth_part(config: Config, workdir: Path) -> list[Row]:
+    """Every framework against one PostgreSQL and one Redis server."""
+    servers = workdir / "auth-servers"
+    try:
+        with throwaway("PostgreSQL", servers) as postgres, throwaway("Redis", servers) as redis_server:
+            return per_framework(
+                config,
+                workdir,
+                "auth",
+                lambda framework, directory: auth_rows(
+                    framework.name, benchmark_auth(framework, postgres, redis_server, config, directory)
+                ),
+            )
+    except BenchmarkError as exc:  # a server did not start
+        return [skipped("auth", exc)]
 
 
 # --- report -------------------------------------------------------------------------
@@ -997,6 +1245,42 @@ def cache_rows(name: str, results: Mapping[CacheSetup, Sequence[LatencySample]])
     return rows
 
 
+def auth_rows(name: str, results: AuthResults) -> list[Row]:
+    """Per setup: median rate and p99 of GET /users/me; the limiter's cost; then login against a read."""
+    figures = {
+        setup: (statistics.median(rate for rate, _ in loads), statistics.median(p99 for _, p99 in loads))
+        for setup, loads in results.loads.items()
+    }
+    rows = []
+    for setup, (rate, p99) in figures.items():
+        goal = AUTH_RATE_GOALS.get(name) if setup is LIMITER_OFF else None
+        rows.append(
+            Row(
+                f"auth {name} GET /users/me, {setup.name}: req/s | p99, median of {len(results.loads[setup])}",
+                f"{rate:,.0f} | {p99:.1f} ms",
+                "" if goal is None else f">= {goal:,.0f} req/s ({ME_GOAL_FACTOR}x {REFERENCE_ME_RPS})",
+                None if goal is None else rate >= goal,
+            )
+        )
+    (off_rate, off_p99), (on_rate, on_p99) = figures[LIMITER_OFF], figures[LIMITER_ON]
+    rows.append(
+        Row(
+            f"auth {name} limiter cost, on - off: req/s | p99",
+            f"{(on_rate / off_rate - 1) * 100:+.0f}% | {on_p99 - off_p99:+.1f} ms",
+        )
+    )
+    login, me = results.login, results.me
+    rows += [
+        Row(
+            f"auth {name} login (Argon2id, production cost) median of {login.requests}",
+            f"{login.median_ms:.1f} ms, {login.median_ms / me.median_ms:.0f}x a read "
+            f"({results.password_cost}){reconnections([login])}",
+        ),
+        Row(f"auth {name} /users/me median of {me.requests}", f"{me.median_ms:.2f} ms{reconnections([me])}"),
+    ]
+    return rows
+
+
 def reconnections(samples: Sequence[LatencySample]) -> str:
     """A note when the server closed connections, so timed requests also opened new ones."""
     opened = sum(sample.new_connections for sample in samples)
@@ -1052,8 +1336,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         "--only",
         action="append",
         choices=PARTS,
-        help="run only this part: bake, http (bare vs full app), db (PostgreSQL reads) "
-        "or redis (cached read and rate limiter latency); repeatable",
+        help="run only this part: bake, http (bare vs full app), db (PostgreSQL reads), "
+        "redis (cached read and rate limiter latency) or auth (GET /users/me with a token, login cost); "
+        "repeatable",
     )
     parser.add_argument("--bake-runs", type=count(0), help="bakes per variant; 0 skips baking (default 10, quick 1)")
     parser.add_argument("--runs", type=count(1), help="load runs per app (default 3, quick 1)")
@@ -1106,6 +1391,8 @@ def run(config: Config, workdir: Path) -> list[Row]:
         rows.extend(db_part(config, workdir))
     if "redis" in config.parts:
         rows.extend(redis_part(config, workdir))
+    if "auth" in config.parts:
+        rows.extend(auth_part(config, workdir))
     return rows
 
 
@@ -1121,10 +1408,14 @@ def http_part(config: Config, workdir: Path) -> list[Row]:
 def footer(config: Config) -> str:
     """How the parts that ran loaded the servers."""
     loads = []
-    if {"http", "db"} & set(config.parts):
+    if {"http", "db", "auth"} & set(config.parts):
         loads.append(f"wrk -t1 -c{config.connections} -d{config.duration_s}s, {config.runs} run(s) per app")
     if "redis" in config.parts:
         loads.append(f"{config.warmup} + {config.requests} sequential GETs, {config.runs} run(s) per redis setup")
+    if "auth" in config.parts:
+        loads.append(
+            f"{LOGIN_WARMUP} + {TIMED_LOGINS} sequential logins, {READ_WARMUP} + {TIMED_READS} sequential reads"
+        )
     return "; ".join(loads) or "bake only"
 
 

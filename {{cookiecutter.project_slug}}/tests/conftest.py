@@ -24,7 +24,11 @@ from redis import Redis
 {%- endif %}
 
 from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
-from {{ cookiecutter.project_slug }}.settings import Environment, {% if cookiecutter.use_redis %}RedisSettings, {% endif %}Settings
+{%- set settings_names = ["Environment", "Settings"]
+    + (["AuthSettings"] if cookiecutter.use_auth else [])
+    + (["RedisSettings"] if cookiecutter.use_redis else [])
+    + (["RateLimitSettings"] if cookiecutter.use_redis and cookiecutter.use_auth else []) %}
+from {{ cookiecutter.project_slug }}.settings import {{ settings_names | sort | join(", ") }}
 {%- if cookiecutter.database != "sqlite" %}
 from tests.database import temporary_database
 {%- endif %}
@@ -62,6 +66,14 @@ def make_settings(database_url: str) -> Settings:
         redis_url=REDIS_URL,
         # A fresh namespace: no cached value, rate-limit count or flag leaks from one test to the next.
         redis=RedisSettings(key_prefix=f"{REDIS_RUN_PREFIX}:{secrets.token_hex(4)}"),
+{%- endif %}
+{%- if cookiecutter.use_auth %}
+        # The cheapest Argon2id: tests hash many passwords (tests/unit/test_login_timing.py sets a real cost).
+        auth=AuthSettings(argon2_memory_kib=8, argon2_time_cost=1, argon2_parallelism=1),
+{%- endif %}
+{%- if cookiecutter.use_redis and cookiecutter.use_auth %}
+        # Tests sign up several accounts each; tests/web/test_auth_rate_limit.py sets the real limit.
+        rate_limit=RateLimitSettings(auth="1000/minute"),
 {%- endif %}
     )
 

@@ -1,4 +1,4 @@
-"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db |{% if cookiecutter.use_redis %} flags |{% endif %} version` (also `python -m {{ cookiecutter.project_slug }}`)."""
+"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db |{% if cookiecutter.use_redis %} flags |{% endif %}{% if cookiecutter.use_auth %} create-admin |{% endif %} version` (also `python -m {{ cookiecutter.project_slug }}`)."""
 
 from collections.abc import Callable
 from typing import Annotated{% if cookiecutter.use_redis %}, TypeVar{% endif %}
@@ -7,7 +7,7 @@ import typer
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-{%- if cookiecutter.use_redis %}
+{%- if cookiecutter.use_redis or cookiecutter.use_auth %}
 from pydantic import ValidationError
 {%- endif %}
 from rich.console import Console
@@ -15,14 +15,20 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.project_slug }} import __version__
+{%- if cookiecutter.use_redis or cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.errors import AppError{% if cookiecutter.use_auth %}, ValidationFailed{% endif %}
+{%- endif %}
 {%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.core.errors import AppError
 from {{ cookiecutter.project_slug }}.core.flag_rules import FlagRule, FlagState
 from {{ cookiecutter.project_slug }}.core.flags import FlagCommand, run_flag_command
 {%- endif %}
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging
 from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
 from {{ cookiecutter.project_slug }}.core.resources import check_health_once
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate
+from {{ cookiecutter.project_slug }}.core.user.service import create_admin
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Environment, Settings, SettingsError, get_settings
 {%- if cookiecutter.use_redis %}
 
@@ -88,7 +94,11 @@ def doctor() -> None:
         "",
         "\n".join(problems) or f"environment={settings.environment.value}",
     )
-    report = check_health_once(settings)
+    try:
+        report = check_health_once(settings)
+    except SettingsError as exc:
+        error_console.print(f"[bold red]Invalid settings[/bold red]\n{exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_SETTINGS) from None
     failed = False
     for check in report.checks:
         latency = f"{check.latency_ms:.1f} ms"
@@ -102,6 +112,16 @@ def doctor() -> None:
     console.print(table)
     if failed:
         raise typer.Exit(1)
+
+
+{%- if cookiecutter.use_redis or cookiecutter.use_auth %}
+
+
+def _bad_parameter(exc: ValidationError, subject: str) -> typer.BadParameter:
+    """Usage error (exit 2) naming each invalid field and its rule, never the value given."""
+    problems = (f"{'.'.join(map(str, error['loc'])) or subject}: {error['msg']}" for error in exc.errors())
+    return typer.BadParameter("; ".join(problems))
+{%- endif %}
 
 
 def _alembic(run: Callable[[Config], object]) -> None:
@@ -197,8 +217,7 @@ def flags_set(
     try:
         rule = FlagRule(enabled=on, users=tuple(user or ()), percentage=percentage)
     except ValidationError as exc:
-        problems = (f"{'.'.join(map(str, error['loc'])) or 'rule'}: {error['msg']}" for error in exc.errors())
-        raise typer.BadParameter("; ".join(problems)) from None
+        raise _bad_parameter(exc, "rule") from None
     _print_flags([_flag_command(lambda store: store.set(name, rule))])
 
 
@@ -207,6 +226,42 @@ def flags_unset(name: Annotated[str, typer.Argument(help="A flag declared in FLA
     """Remove a flag's override, so it answers its default again."""
     removed = _flag_command(lambda store: store.unset(name))
     console.print(f"Removed the override of {name}." if removed else f"{name} had no override.", highlight=False)
+{%- endif %}
+{%- if cookiecutter.use_auth %}
+
+
+@cli.command("create-admin")
+def create_admin_command(
+    email: Annotated[str, typer.Option(prompt=True, help="The admin's email address.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="ADMIN_PASSWORD",
+            help="Asked for when not set in ADMIN_PASSWORD; kept out of the shell history that way.",
+        ),
+    ],
+) -> None:
+    """Create an admin account, or make an existing account an active admin (its password is kept)."""
+    settings = _settings()
+    configure_logging(settings)
+    try:
+        data = UserCreate.model_validate({"email": email, "password": password})
+    except ValidationError as exc:
+        raise _bad_parameter(exc, "account") from None
+    try:
+        created = create_admin(settings, data)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(f"password {'; '.join(exc.details['password'])}") from None
+    except AppError as exc:
+        error_console.print(f"[bold red]{exc.title}[/bold red]\n{exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    except SQLAlchemyError as exc:
+        error_console.print(f"[bold red]Database error[/bold red] (is it migrated?)\n{exc}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"Created the admin {data.email}." if created else f"{data.email} is now an admin.", highlight=False)
 {%- endif %}
 
 

@@ -9,6 +9,9 @@ import logging
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import ip_network
+{%- if cookiecutter.use_auth %}
+from pathlib import Path
+{%- endif %}
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
+{%- if cookiecutter.use_auth %}
+# OWASP's minimum Argon2id cost (19 MiB, 2 passes); cheaper settings are refused in staging and production.
+MIN_ARGON2_MEMORY_KIB = 19_456
+MIN_ARGON2_TIME_COST = 2
+{%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
 DATABASE_SCHEMES = frozenset({"postgresql", "postgres"})
 {%- else %}
@@ -132,8 +140,62 @@ class FlagSettings(BaseModel):
     defaults: dict[str, bool] = Field(default_factory=dict)
     # Seconds a process reuses the overrides it read from Redis.
     cache_seconds: float = Field(default=5.0, ge=0)
+{%- if cookiecutter.use_auth %}
+    # Serve /api/v1/feature-flags, to users with the admin role.
+{%- else %}
     # Serve /api/v1/feature-flags; defaults to off in staging and production, where nothing guards it.
+{%- endif %}
     admin_api: bool = True
+{%- endif %}
+
+{%- if cookiecutter.use_auth %}
+
+
+class AuthSettings(BaseModel):
+    # Minutes an access token is accepted. Each request also checks the database, so a logout or a
+    # deactivation takes effect at once; the expiry bounds what a stolen token is worth.
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Days a refresh token is accepted; every refresh replaces it and starts the period again.
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    # HS256 signs with SECRET_KEY. RS256 and EdDSA (Ed25519) sign with the PEM private key in
+    # `private_key_file` and verify with its public half, which other services may be given.
+    algorithm: Literal["HS256", "RS256", "EdDSA"] = "HS256"
+    private_key_file: Path | None = None
+    # Written into every token and required back: a token another service issued is refused.
+    issuer: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+    audience: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+    # Seconds of clock difference between hosts tolerated when checking exp and nbf.
+    leeway_seconds: int = Field(default=10, ge=0, le=300)
+    # Rules for new passwords; length counts characters. Kinds are lowercase, uppercase, digits, others.
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_max_length: int = Field(default=128, ge=8, le=1024)
+    password_min_kinds: int = Field(default=1, ge=1, le=4)
+    # Argon2id cost of one hash: memory in KiB, passes and lanes (argon2-cffi's defaults). Paid at
+    # login and registration only; never per request.
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    @field_validator("private_key_file")
+    @classmethod
+    def _check_key_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            msg = f"{str(value)!r} is not a file"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if self.algorithm != "HS256" and self.private_key_file is None:
+            msg = f"AUTH__PRIVATE_KEY_FILE must name a PEM private key when AUTH__ALGORITHM is {self.algorithm}"
+            raise ValueError(msg)
+        if self.password_max_length < self.password_min_length:
+            msg = "AUTH__PASSWORD_MAX_LENGTH must not be below AUTH__PASSWORD_MIN_LENGTH"
+            raise ValueError(msg)
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            msg = "AUTH__ARGON2_MEMORY_KIB must be at least 8 KiB per lane (AUTH__ARGON2_PARALLELISM)"
+            raise ValueError(msg)
+        return self
 {%- endif %}
 
 
@@ -208,6 +270,9 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     flags: FlagSettings = Field(default_factory=FlagSettings)
 {%- endif %}
+{%- if cookiecutter.use_auth %}
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+{%- endif %}
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
@@ -232,7 +297,7 @@ class Settings(BaseSettings):
             self.database.pool_size = 20
         if deployed and "max_overflow" not in self.database.model_fields_set:
             self.database.max_overflow = 0
-{%- if cookiecutter.use_redis %}
+{%- if cookiecutter.use_redis and not cookiecutter.use_auth %}
         if "admin_api" not in self.flags.model_fields_set:
             self.flags.admin_api = not deployed
 {%- endif %}
@@ -254,6 +319,13 @@ class Settings(BaseSettings):
             found.append("DEBUG must be false outside development")
         if "*" in self.cors_origins and self.cors.allow_credentials:
             found.append("CORS_ORIGINS must not contain '*' while CORS__ALLOW_CREDENTIALS is true")
+{%- if cookiecutter.use_auth %}
+        if self.auth.argon2_memory_kib < MIN_ARGON2_MEMORY_KIB or self.auth.argon2_time_cost < MIN_ARGON2_TIME_COST:
+            found.append(
+                f"AUTH__ARGON2_MEMORY_KIB and AUTH__ARGON2_TIME_COST must be at least {MIN_ARGON2_MEMORY_KIB} "
+                f"and {MIN_ARGON2_TIME_COST}: cheaper hashes are cheaper to crack"
+            )
+{%- endif %}
         if self.environment.is_deployed and "database_url" not in self.model_fields_set:
             found.append("DATABASE_URL must be set; the default points at localhost")
 {%- if cookiecutter.use_redis %}

@@ -18,6 +18,9 @@ from {{ cookiecutter.project_slug }}.core.redis_client import create_breaker, cr
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
 from {{ cookiecutter.project_slug }}.web.app import create_app
 from {{ cookiecutter.project_slug }}.web.flags import require_flag
+{%- if cookiecutter.use_auth %}
+from tests.accounts import admin_headers
+{%- endif %}
 from tests.redis_proxy import redis_proxy
 
 pytestmark = pytest.mark.anyio
@@ -178,6 +181,9 @@ def flagged_app(settings: Settings) -> Iterator[TestClient]:
         return {"total": number + body.count}
 
     with TestClient(app, raise_server_exceptions=False) as client:
+{%- if cookiecutter.use_auth %}
+        client.headers.update(admin_headers(client, settings))  # for the flag API
+{%- endif %}
         yield client
 
 

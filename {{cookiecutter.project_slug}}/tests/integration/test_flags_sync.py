@@ -18,6 +18,9 @@ from {{ cookiecutter.project_slug }}.core.redis_client import create_breaker, cr
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
 from {{ cookiecutter.project_slug }}.web.app import close_resources, create_app
 from {{ cookiecutter.project_slug }}.web.flags import flag_required
+{%- if cookiecutter.use_auth %}
+from tests.accounts import admin_headers
+{%- endif %}
 from tests.redis_proxy import redis_proxy
 
 DEFAULTS = {"beta": False, "legacy": True}
@@ -180,6 +183,9 @@ def flagged_app(settings: Settings) -> Iterator[httpx.Client]:
     transport = httpx.WSGITransport(app=app, raise_app_exceptions=False)
     try:
         with httpx.Client(transport=transport, base_url="http://testserver") as client:
+{%- if cookiecutter.use_auth %}
+            client.headers.update(admin_headers(client, settings))  # for the flag API
+{%- endif %}
             yield client
     finally:
         close_resources(app)

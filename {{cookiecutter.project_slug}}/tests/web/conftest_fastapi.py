@@ -2,25 +2,34 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import {% if cookiecutter.use_auth %}AsyncConnection, {% endif %}AsyncEngine, async_sessionmaker
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from {{ cookiecutter.project_slug }}.core.db import unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.item.models import Item
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate, UserRead
+from {{ cookiecutter.project_slug }}.core.user.service import UserService
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.app import create_app
-from {{ cookiecutter.project_slug }}.web.deps import SessionDep, get_session
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.auth import OptionalUser
+from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep, SessionDep
+{%- else %}
+from {{ cookiecutter.project_slug }}.web.deps import SessionDep
+{%- endif %}
 from tests.web.types import ClientFactory
 
 if TYPE_CHECKING:
@@ -61,6 +70,18 @@ def add_test_routes(app: FastAPI) -> None:
         # Not flushed: the INSERT, and any conflict, happens when the unit of work commits.
         session.add(Item(**body.model_dump()))
         return {"status": "accepted"}
+{%- if cookiecutter.use_auth %}
+
+    @app.post("/_test/grant-admin")
+    async def grant_admin(session: SessionDep, resources: ResourcesDep, body: UserCreate) -> UserRead:
+        """Makes (or promotes) an admin in the request's transaction, as `create-admin` does."""
+        user, _ = await UserService(session, resources.passwords).make_admin(body)
+        return UserRead.model_validate(user)
+
+    @app.get("/_test/whoami")
+    async def whoami(user: OptionalUser) -> dict[str, str | None]:
+        return {"email": user.email if user else None}
+{%- endif %}
 
 
 class UserHeaderMiddleware:
@@ -90,25 +111,36 @@ def client_for() -> ClientFactory:
     return serve
 
 
+{%- if cookiecutter.use_auth %}
+
+
 @asynccontextmanager
-async def rolled_back(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[None]:
+async def shared(connection: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    """The test's connection, handed out and kept open (Resources.connect)."""
+    yield connection
+{%- endif %}
+
+
+@asynccontextmanager
+async def rolled_back(app_state: dict[str, Any], engine: AsyncEngine) -> AsyncIterator[None]:
     """Give every request a session on one connection whose transaction is rolled back at the end.
 
     The app's commits become SAVEPOINT releases, its rollbacks rollbacks to the savepoint.
     """
+    resources: Resources = app_state["resources"]
     async with engine.connect() as connection:
         transaction = await connection.begin()
         sessions = async_sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
-
-        async def session_in_transaction() -> AsyncIterator[AsyncSession]:
-            async with unit_of_work(sessions) as session:
-                yield session
-
-        app.dependency_overrides[get_session] = session_in_transaction
+{%- if cookiecutter.use_auth %}
+        # Each request reads its caller on that connection too, so it sees the test's own users.
+        app_state["resources"] = replace(resources, sessions=sessions, connect=lambda: shared(connection))
+{%- else %}
+        app_state["resources"] = replace(resources, sessions=sessions)
+{%- endif %}
         try:
             yield
         finally:
-            del app.dependency_overrides[get_session]
+            app_state["resources"] = resources
             await transaction.rollback()
 
 
@@ -118,10 +150,8 @@ def client(settings: Settings) -> Iterator[httpx.Client]:
     with serve(settings) as client:
         assert isinstance(client, TestClient)
         resources: Resources = client.app_state["resources"]
-        app = client.app
-        assert isinstance(app, FastAPI)
         assert client.portal is not None  # set while the client is open
-        with client.portal.wrap_async_context_manager(rolled_back(app, resources.engine)):
+        with client.portal.wrap_async_context_manager(rolled_back(client.app_state, resources.engine)):
             yield client
 
 

@@ -1,11 +1,18 @@
 """/api/v1/feature-flags over HTTP against the real Redis server: list, read, override, remove."""
 
+{% if cookiecutter.use_auth -%}
+from collections.abc import Iterator
+from contextlib import contextmanager
+{% endif -%}
 from typing import Any
 
 import httpx
 import pytest
 
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
+{%- if cookiecutter.use_auth %}
+from tests.accounts import as_admin, sign_up
+{%- endif %}
 from tests.web.types import ClientFactory
 
 FLAGS = "/api/v1/feature-flags"
@@ -15,6 +22,24 @@ DEFAULTS = {"beta": False, "legacy": True}
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"flags": FlagSettings(defaults=DEFAULTS)})
+{%- if cookiecutter.use_auth %}
+
+
+@pytest.fixture
+def client(client: httpx.Client) -> httpx.Client:
+    """The flag API is for admins: these tests call it as one."""
+    return as_admin(client)
+
+
+@pytest.fixture
+def client_for(client_for: ClientFactory) -> ClientFactory:
+    @contextmanager
+    def admin_client_for(settings: Settings) -> Iterator[httpx.Client]:
+        with client_for(settings) as client:
+            yield as_admin(client)
+
+    return admin_client_for
+{%- endif %}
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -106,3 +131,16 @@ def test_the_admin_api_is_absent_when_disabled(settings: Settings, client_for: C
     with client_for(hidden) as client:
         assert_problem(client.get(FLAGS), 404, "not_found")
         assert_problem(client.put(f"{FLAGS}/beta", json={"enabled": True}), 404, "not_found")
+{%- if cookiecutter.use_auth %}
+
+
+def test_only_admins_reach_the_flag_api(client: httpx.Client) -> None:
+    member = sign_up(client)
+    del client.headers["Authorization"]
+    assert_problem(client.get(FLAGS), 401, "authentication_required")
+    assert_problem(
+        client.put(f"{FLAGS}/beta", json={"enabled": True}, headers=member.headers), 403, "permission_denied"
+    )
+    assert_problem(client.delete(f"{FLAGS}/beta", headers=member.headers), 403, "permission_denied")
+    assert client.get(f"{FLAGS}/beta", headers=member.headers).status_code == 403
+{%- endif %}

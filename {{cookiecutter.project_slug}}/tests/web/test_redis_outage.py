@@ -11,6 +11,9 @@ import httpx
 import pytest
 
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
+{%- if cookiecutter.use_auth %}
+from tests.accounts import as_admin
+{%- endif %}
 from tests.redis_proxy import RedisProxy
 
 ITEMS = "/api/v1/items"
@@ -26,6 +29,14 @@ def settings(settings: Settings, redis_relay: RedisProxy) -> Settings:
     return settings.model_copy(
         update={"redis_url": redis_relay.url, "redis": redis, "flags": FlagSettings(defaults={"beta": False})}
     )
+{%- if cookiecutter.use_auth %}
+
+
+@pytest.fixture
+def client(client: httpx.Client) -> httpx.Client:
+    """Signed in as an admin, for the flag API; the token outlives the outage too."""
+    return as_admin(client)
+{%- endif %}
 
 
 def until_recovered(client: httpx.Client, path: str) -> httpx.Response:

@@ -9,6 +9,9 @@ class AppError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
     title: ClassVar[str] = "Internal Server Error"
+    # Most errors undo what the request wrote. One that keeps it (a detected attack that must stay
+    # recorded) is answered after the unit of work has committed.
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,

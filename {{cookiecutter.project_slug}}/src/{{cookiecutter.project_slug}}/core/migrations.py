@@ -12,6 +12,9 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
 
 # Every model module, so that autogenerate compares the whole schema; add yours here.
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.auth import models as auth_models  # noqa: F401
+{%- endif %}
 from {{ cookiecutter.project_slug }}.core.item import models as item_models  # noqa: F401
 from {{ cookiecutter.project_slug }}.core.models import Base, UTCDateTime
 from {{ cookiecutter.project_slug }}.settings import Settings

@@ -11,7 +11,16 @@ from starlette.middleware.cors import CORSMiddleware
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging, get_logger
 from {{ cookiecutter.project_slug }}.core.resources import open_resources
+{%- if cookiecutter.use_auth and cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.user.roles import Role
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
+{%- if cookiecutter.use_auth and cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.web.auth import require_roles
+{%- endif %}
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.authentication import AuthenticationMiddleware
+{%- endif %}
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers
 from {{ cookiecutter.project_slug }}.web.middleware import (
     REQUEST_ID_HEADER,
@@ -22,7 +31,13 @@ from {{ cookiecutter.project_slug }}.web.middleware import (
 )
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.web.ratelimit import rate_limit
+{%- endif %}
+{%- if cookiecutter.use_redis and cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.routes import auth, feature_flags, health, items, users
+{%- elif cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.web.routes import feature_flags, health, items
+{%- elif cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.routes import auth, health, items, users
 {%- else %}
 from {{ cookiecutter.project_slug }}.web.routes import health, items
 {%- endif %}
@@ -50,8 +65,23 @@ def _middleware(settings: Settings) -> list[Middleware]:
             )
         )
     stack.append(Middleware(RequestBodyMiddleware, settings=settings))
+{%- if cookiecutter.use_auth %}
+    # Innermost: the request has its id and log context, and passed the body rules.
+    stack.append(Middleware(AuthenticationMiddleware))
+{%- endif %}
     return stack
-{%- if cookiecutter.use_redis %}
+{%- if cookiecutter.use_redis and cookiecutter.use_auth %}
+
+
+def _include_routes(app: FastAPI, settings: Settings) -> None:
+    """Health probes are never rate limited: an orchestrator polling them must not be refused."""
+    app.include_router(health.router)
+    app.include_router(auth.router, dependencies=[rate_limit("auth")])
+    for router in (items.router, users.router):
+        app.include_router(router, dependencies=[rate_limit("default")])
+    if settings.flags.admin_api:
+        app.include_router(feature_flags.router, dependencies=[rate_limit("default"), require_roles(Role.ADMIN)])
+{%- elif cookiecutter.use_redis %}
 
 
 def _include_routes(app: FastAPI, settings: Settings) -> None:
@@ -60,6 +90,12 @@ def _include_routes(app: FastAPI, settings: Settings) -> None:
     app.include_router(items.router, dependencies=[rate_limit("default")])
     if settings.flags.admin_api:
         app.include_router(feature_flags.router, dependencies=[rate_limit("default")])
+{%- elif cookiecutter.use_auth %}
+
+
+def _include_routes(app: FastAPI, _: Settings) -> None:
+    for router in (health.router, auth.router, items.router, users.router):
+        app.include_router(router)
 {%- else %}
 
 

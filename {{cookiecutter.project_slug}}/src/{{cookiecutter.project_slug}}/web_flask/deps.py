@@ -9,6 +9,8 @@ from {{ cookiecutter.project_slug }}.core.resources import Resources
 RESOURCES_KEY = "resources"
 # Where the request's session waits, in `g`, for the unit-of-work hooks to end it.
 SESSION_KEY = "db_session"
+# Set in `g` when the request failed with an AppError that keeps its changes (committed all the same).
+KEEP_CHANGES_KEY = "keep_changes"
 
 
 def current_resources() -> Resources:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, get_type_hints
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.errors import AppError, RequestTooLarge, problem_details
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
-from {{ cookiecutter.project_slug }}.web.deps import current_request_id
+from {{ cookiecutter.project_slug }}.web.deps import KEEP_CHANGES_KEY, current_request_id
 
 PROBLEM_JSON = "application/problem+json"
 # flask-openapi3 validates the view parameters with these names; FastAPI's names for their location.
@@ -106,6 +106,9 @@ def validation_problem(exc: ValidationError) -> Response:
 
 
 def _on_app_error(exc: AppError) -> Response:
+    if exc.keeps_changes:
+        # web/transactions.py commits the request's writes although the response is an error.
+        setattr(g, KEEP_CHANGES_KEY, True)
     return error_response(exc)
 
 

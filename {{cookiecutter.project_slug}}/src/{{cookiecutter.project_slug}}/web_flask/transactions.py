@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.db import run_after_commit
-from {{ cookiecutter.project_slug }}.web.deps import SESSION_KEY
+from {{ cookiecutter.project_slug }}.web.deps import KEEP_CHANGES_KEY, SESSION_KEY
 from {{ cookiecutter.project_slug }}.web.errors import error_response
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ def register_unit_of_work(app: Flask) -> None:
         if session is None:
             return response
         with session:
-            # Error responses (domain errors included) keep nothing the request wrote.
-            if response.status_code >= 400:  # noqa: PLR2004
+            # Error responses keep nothing the request wrote, unless the error says otherwise.
+            if response.status_code >= 400 and not g.get(KEEP_CHANGES_KEY):  # noqa: PLR2004
                 session.rollback()
                 return response
             try:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
+from {{ cookiecutter.project_slug }}.core.errors import AppError
 from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
 from {{ cookiecutter.project_slug }}.core.migrations import migration_status, schema_revisions
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -136,16 +137,25 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
     """One transaction: committed when the block succeeds, rolled back when anything raises.
 
     Database failures leave as domain errors: a conflict (409) or an unavailable database (503).
+    An AppError with `keeps_changes` is raised again after the commit instead.
     """
+    kept: AppError | None = None
     try:
         async with sessions.begin() as session:
-            yield session
+            try:
+                yield session
+            except AppError as exc:
+                if not exc.keeps_changes:
+                    raise
+                kept = exc
     except SQLAlchemyError as exc:
         error = as_app_error(exc)
         if error is None:
             raise
         raise error from exc
     await run_after_commit(session)
+    if kept is not None:
+        raise kept
 
 
 async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:

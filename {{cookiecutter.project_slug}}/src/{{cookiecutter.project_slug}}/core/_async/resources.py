@@ -8,7 +8,12 @@ from functools import partial
 from redis.asyncio import Redis
 {% endif -%}
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-{% if cookiecutter.use_redis %}
+{% if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher
+from {{ cookiecutter.project_slug }}.core.auth.service import Connect
+from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenCodec
+{%- endif %}
+{%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.cache import Cache
 {%- endif %}
 from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory
@@ -32,6 +37,12 @@ class Resources:
     engine: AsyncEngine
     # One session per request or task, through unit_of_work().
     sessions: async_sessionmaker[AsyncSession]
+{%- if cookiecutter.use_auth %}
+    # A connection for one read outside any unit of work: the caller's lookup on each request.
+    connect: Connect
+    passwords: PasswordHasher
+    tokens: TokenCodec
+{%- endif %}
 {%- if cookiecutter.use_redis %}
     redis: Redis
     # Shared by everything below: while Redis is down none of them waits on it.
@@ -63,20 +74,25 @@ def open_resources(settings: Settings) -> Resources:
     check_redis_server = partial(check_redis, redis, breaker)
     health.register("redis", check_redis_server, timeout=settings.redis.connect_timeout + 1, required=False)
     prefix = settings.redis.key_prefix
+{%- endif %}
     return Resources(
         settings=settings,
         health=health,
         engine=engine,
         sessions=sessions,
+{%- if cookiecutter.use_auth %}
+        connect=engine.connect,
+        passwords=PasswordHasher(settings.auth),
+        tokens=TokenCodec(settings.auth, settings.secret_key),
+{%- endif %}
+{%- if cookiecutter.use_redis %}
         redis=redis,
         redis_breaker=breaker,
         cache=Cache(redis, breaker, key_prefix=prefix, settings=settings.cache),
         limiter=RateLimiter(redis, breaker, key_prefix=prefix, settings=settings.rate_limit),
         flags=FlagStore(redis, breaker, key_prefix=prefix, settings=settings.flags),
-    )
-{%- else %}
-    return Resources(settings=settings, health=health, engine=engine, sessions=sessions)
 {%- endif %}
+    )
 
 
 def check_health_once(settings: Settings) -> HealthReport:

@@ -1,0 +1,1 @@
+"""Authentication: passwords, signed tokens and the sessions their refresh tokens belong to."""
