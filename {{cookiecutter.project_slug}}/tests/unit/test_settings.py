@@ -60,6 +60,10 @@ def test_production_with_safe_settings_loads(production_env: pytest.MonkeyPatch)
 {%- if cookiecutter.use_redis %}
         pytest.param("REDIS_URL", None, "REDIS_URL must be set", id="missing-redis-url"),
 {%- endif %}
+{%- if cookiecutter.use_auth %}
+        pytest.param("AUTH__ARGON2_MEMORY_KIB", "4096", "AUTH__ARGON2_MEMORY_KIB and", id="cheap-argon2-memory"),
+        pytest.param("AUTH__ARGON2_TIME_COST", "1", "AUTH__ARGON2_TIME_COST must be at least", id="cheap-argon2-time"),
+{%- endif %}
     ],
 )
 def test_production_refuses_unsafe_settings(
@@ -118,6 +122,34 @@ def test_rate_limits_must_be_rates(clean_environment: pytest.MonkeyPatch, variab
         load_settings()
     clean_environment.setenv(variable, "10/second;1000/day")
     assert load_settings().rate_limit.model_dump()[variable.split("__")[1].lower()] == "10/second;1000/day"
+{%- endif %}
+{%- if cookiecutter.use_auth %}
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        pytest.param({"AUTH__ALGORITHM": "RS256"}, "AUTH__PRIVATE_KEY_FILE must name a PEM private key", id="no-key"),
+        pytest.param({"AUTH__ALGORITHM": "HS512"}, "AUTH__ALGORITHM: Input should be", id="unknown-algorithm"),
+        pytest.param(
+            {"AUTH__PASSWORD_MIN_LENGTH": "20", "AUTH__PASSWORD_MAX_LENGTH": "16"},
+            "AUTH__PASSWORD_MAX_LENGTH must not be below",
+            id="max-below-min",
+        ),
+        pytest.param(
+            {"AUTH__ARGON2_PARALLELISM": "4", "AUTH__ARGON2_MEMORY_KIB": "16"}, "8 KiB per lane", id="argon2-memory"
+        ),
+        pytest.param({"AUTH__ACCESS_TOKEN_MINUTES": "0"}, "AUTH__ACCESS_TOKEN_MINUTES", id="no-lifetime"),
+    ],
+)
+def test_auth_settings_that_cannot_work_are_refused_everywhere(
+    clean_environment: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    clean_environment.chdir(PROJECT_ROOT / "tests")
+    for name, value in variables.items():
+        clean_environment.setenv(name, value)
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings()
 {%- endif %}
 
 

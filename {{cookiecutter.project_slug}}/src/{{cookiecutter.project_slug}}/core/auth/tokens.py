@@ -19,15 +19,16 @@ from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidToken
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID, utcnow
 from {{ cookiecutter.project_slug }}.settings import AuthSettings, SettingsError
 
+# Required in every token; access tokens also carry "roles".
 COMMON_CLAIMS = ("sub", "sid", "type", "iss", "aud", "iat", "nbf", "exp", "jti")
-ACCESS_CLAIMS = (*COMMON_CLAIMS, "roles")
+MISSING_CLAIM = "The token lacks a required claim."
 # The message for each way a well-signed token can still be wrong; anything else is "invalid".
 DECODE_ERRORS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
     (jwt.ExpiredSignatureError, "The token has expired."),
     (jwt.ImmatureSignatureError, "The token is not valid yet."),
     (jwt.InvalidAudienceError, "The token was issued for another service."),
     (jwt.InvalidIssuerError, "The token was issued by another service."),
-    (jwt.MissingRequiredClaimError, "The token lacks a required claim."),
+    (jwt.MissingRequiredClaimError, MISSING_CLAIM),
 )
 
 
@@ -141,7 +142,6 @@ class TokenCodec:
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         """The claims of a token this service issued, of the `expected` type; InvalidToken (401) otherwise."""
-        required = ACCESS_CLAIMS if expected is TokenType.ACCESS else COMMON_CLAIMS
         try:
             claims = self._jwt.decode(
                 token,
@@ -150,13 +150,16 @@ class TokenCodec:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
-                options={"require": list(required)},
+                options={"require": list(COMMON_CLAIMS)},
             )
         except jwt.InvalidTokenError as exc:
             message = next((text for kind, text in DECODE_ERRORS if isinstance(exc, kind)), "The token is invalid.")
             raise InvalidToken(message) from None
+        # The type before the type's own claims: a refresh token sent as an access token says so.
         if claims["type"] != expected.value:
             raise InvalidToken(WRONG_TYPE[expected])
+        if expected is TokenType.ACCESS and "roles" not in claims:
+            raise InvalidToken(MISSING_CLAIM)
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
             raise InvalidToken

@@ -52,6 +52,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_user_session_user_id"), table_name="user_session")
+    # The index goes with its table: MySQL refuses to drop an index a foreign key still uses.
     op.drop_table("user_session")
     op.drop_table("user")
