@@ -52,6 +52,13 @@ def test_invalid_answer_fails_with_one_line_and_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("prompt", ["use_redis", "use_auth"])
+def test_a_yes_no_prompt_refuses_other_answers_and_leaves_nothing(tmp_path: Path, prompt: str) -> None:
+    with pytest.raises(ValueError, match=f"maybe provided for variable {prompt} could not be converted to a boolean"):
+        cookiecutter(str(TEMPLATE), no_input=True, extra_context={prompt: "maybe"}, output_dir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_every_problem_is_reported_at_once(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     answers = {"project_slug": "json", "author_email": "x", "version": "one"}
     with pytest.raises(FailedHookException):

@@ -19,6 +19,12 @@ OPTIONS: dict[str, list[Any]] = {
 CODE_SHAPING = [name for name in OPTIONS if name != "open_source_license"]
 
 Answers = dict[str, Any]
+# Variants the generated-suite tests always include: each framework on each database, with auth.
+REQUIRED: list[Answers] = [
+    {"framework": framework, "database": database, "use_auth": True}
+    for framework in OPTIONS["framework"]
+    for database in OPTIONS["database"]
+]
 
 
 def check_known(answers: Mapping[str, Any]) -> None:
@@ -58,12 +64,21 @@ def _pairs(answers: Answers) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
 
 
 def pairwise_variants() -> list[Answers]:
-    """A small set in which every pair of option values appears at least once (greedy, deterministic)."""
+    """A small set in which every pair of option values appears at least once (greedy, deterministic).
+
+    It starts from REQUIRED: every framework x database pair runs the largest suite, with auth on.
+    """
     candidates = all_variants()
     uncovered = set().union(*(_pairs(answers) for answers in candidates))
     chosen: list[Answers] = []
-    while uncovered:
-        best = max(candidates, key=lambda answers: len(_pairs(answers) & uncovered))
+
+    def take(pool: list[Answers]) -> None:
+        best = max(pool, key=lambda answers: len(_pairs(answers) & uncovered))
         chosen.append(best)
-        uncovered -= _pairs(best)
+        uncovered.difference_update(_pairs(best))
+
+    for partial in REQUIRED:
+        take([answers for answers in candidates if partial.items() <= answers.items()])
+    while uncovered:
+        take(candidates)
     return chosen

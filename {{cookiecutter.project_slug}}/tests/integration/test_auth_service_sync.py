@@ -36,7 +36,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> Iterator[sessionmaker[Session]]:
+def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
     """Sessions that really commit; this module's users (and their sessions) are deleted afterwards."""
     sessions = create_session_factory(engine)
     yield sessions
@@ -68,18 +68,12 @@ def stored_hash(sessions: sessionmaker[Session], address: str) -> str:
         return (session.scalars(select(User.password_hash).where(User.email == address))).one()
 
 
-def log_in(
-    sessions: sessionmaker[Session], passwords: PasswordHasher, tokens: TokenCodec, address: str
-) -> TokenPair:
+def log_in(sessions: sessionmaker[Session], passwords: PasswordHasher, tokens: TokenCodec, address: str) -> TokenPair:
     with unit_of_work(sessions) as session:
-        return AuthService(session, passwords, tokens).login(
-            Credentials(email=address, password=SecretStr(PASSWORD))
-        )
+        return AuthService(session, passwords, tokens).login(Credentials(email=address, password=SecretStr(PASSWORD)))
 
 
-def refresh(
-    sessions: sessionmaker[Session], passwords: PasswordHasher, tokens: TokenCodec, token: str
-) -> TokenPair:
+def refresh(sessions: sessionmaker[Session], passwords: PasswordHasher, tokens: TokenCodec, token: str) -> TokenPair:
     with unit_of_work(sessions) as session:
         return AuthService(session, passwords, tokens).refresh(token)
 
@@ -102,11 +96,8 @@ def test_a_failed_login_changes_no_hash(
     address = email()
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     add_user(sessions, address, legacy)
-    with pytest.raises(InvalidCredentials):
-        with unit_of_work(sessions) as session:
-            AuthService(session, passwords, tokens).login(
-                Credentials(email=address, password=SecretStr("wrong password"))
-            )
+    with pytest.raises(InvalidCredentials), unit_of_work(sessions) as session:
+        AuthService(session, passwords, tokens).login(Credentials(email=address, password=SecretStr("wrong password")))
     assert stored_hash(sessions, address) == legacy
 
 
@@ -163,9 +154,7 @@ def test_create_admin_creates_then_promotes(
 ) -> None:
     address = email()
     with unit_of_work(sessions) as session:
-        member = UserService(session, passwords).create(
-            UserCreate(email=address, password=SecretStr(PASSWORD))
-        )
+        member = UserService(session, passwords).create(UserCreate(email=address, password=SecretStr(PASSWORD)))
         member.is_active = False
     data = UserCreate(email=address, password=SecretStr("another password entirely"))
     assert create_admin(settings, data) is False

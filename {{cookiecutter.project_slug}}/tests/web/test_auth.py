@@ -8,16 +8,7 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 from tests.accounts import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, bearer, log_in, new_email, sign_up
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
+from tests.web.problems import assert_problem
 
 
 def test_register_creates_an_account_without_exposing_its_hash(client: httpx.Client) -> None:
@@ -186,3 +177,11 @@ def test_optional_user_routes_see_anonymous_and_signed_in_callers(client: httpx.
     assert client.get("/_test/whoami").json() == {"email": None}
     assert client.get("/_test/whoami", headers=account.headers).json() == {"email": account.email}
     assert_problem(client.get("/_test/whoami", headers=bearer("not-a-token")), 401, "invalid_token")
+
+
+def test_openapi_documents_the_bearer_scheme_and_the_auth_routes(client: httpx.Client, openapi_path: str) -> None:
+    document = client.get(openapi_path).json()
+    schemes = document["components"]["securitySchemes"].values()
+    assert any((scheme["type"], scheme["scheme"]) == ("http", "bearer") for scheme in schemes)
+    assert {REGISTER, LOGIN, REFRESH, LOGOUT, ME} <= set(document["paths"])
+    assert document["paths"][ME]["get"]["security"], "/me is marked as needing a token"

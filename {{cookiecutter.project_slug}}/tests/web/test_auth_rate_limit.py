@@ -1,10 +1,10 @@
 """Credential endpoints under their own, stricter limit (RATE_LIMIT__AUTH), against the real Redis."""
 
 import httpx
-from redis import Redis
 
 from {{ cookiecutter.project_slug }}.settings import RateLimitSettings, Settings
 from tests.accounts import LOGIN, ME, PASSWORD, REFRESH, REGISTER, log_in, new_email, sign_up
+from tests.web.rate_limits import counted_as, limit_keys
 from tests.web.types import ClientFactory
 
 # Every test request comes from this peer (tests/web/conftest.py).
@@ -13,16 +13,6 @@ PEER = "127.0.0.1"
 
 def limited(settings: Settings, auth: str) -> Settings:
     return settings.model_copy(update={"rate_limit": RateLimitSettings(auth=auth)})
-
-
-def limit_keys(settings: Settings) -> list[str]:
-    with Redis.from_url(settings.redis_url) as redis:
-        return [key.decode() for key in redis.scan_iter(match=f"{settings.redis.key_prefix}:ratelimit:*")]
-
-
-def counted_as(settings: Settings, who: str) -> bool:
-    """Whether a request was counted under `who`, such as "auth:ip:1.2.3.4"."""
-    return any(f"/{who}/" in key for key in limit_keys(settings))
 
 
 def test_logins_are_limited_per_address_with_retry_after(settings: Settings, client_for: ClientFactory) -> None:

@@ -13,6 +13,7 @@ from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
 {%- if cookiecutter.use_auth %}
 from tests.accounts import as_admin, sign_up
 {%- endif %}
+from tests.web.problems import assert_problem
 from tests.web.types import ClientFactory
 
 FLAGS = "/api/v1/feature-flags"
@@ -40,14 +41,6 @@ def client_for(client_for: ClientFactory) -> ClientFactory:
 
     return admin_client_for
 {%- endif %}
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
 
 
 def state(name: str, *, default: bool, override: dict[str, Any] | None, enabled: bool) -> dict[str, Any]:

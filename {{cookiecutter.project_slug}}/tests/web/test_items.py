@@ -15,6 +15,7 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.core.pagination import MAX_PAGE_SIZE
 from {{ cookiecutter.project_slug }}.settings import Settings
+from tests.web.problems import assert_problem
 from tests.web.types import ClientFactory
 
 ITEMS = "/api/v1/items"
@@ -30,15 +31,6 @@ def create(client: httpx.Client, name: str, **fields: Any) -> dict[str, Any]:
 def names(response: httpx.Response) -> list[str]:
     assert response.status_code == 200, response.text
     return [item["name"] for item in response.json()["items"]]
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 def test_create_then_read_back(client: httpx.Client) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from redis import Redis
 
 from {{ cookiecutter.project_slug }}.settings import RateLimitSettings, SecuritySettings, Settings
+from tests.web.rate_limits import counted_as, limit_keys
 from tests.web.types import ClientFactory
 
 ITEMS = "/api/v1/items"
@@ -37,17 +37,6 @@ def behind_proxy(settings: Settings) -> Settings:
 
 def statuses(client: httpx.Client, times: int, **headers: str) -> list[int]:
     return [client.get(ITEMS, headers=headers).status_code for _ in range(times)]
-
-
-def limit_keys(settings: Settings) -> list[str]:
-    """The rate-limit keys in this test's Redis namespace."""
-    with Redis.from_url(settings.redis_url) as redis:
-        return [key.decode() for key in redis.scan_iter(match=f"{settings.redis.key_prefix}:ratelimit:*")]
-
-
-def counted_as(settings: Settings, who: str) -> bool:
-    """Whether a request was counted under `who`, such as "default:ip:1.2.3.4"."""
-    return any(f"/{who}/" in key for key in limit_keys(settings))
 
 
 def test_headers_count_down(settings: Settings, client_for: ClientFactory) -> None:

@@ -6,14 +6,7 @@ import httpx
 import pytest
 
 from tests.accounts import LOGIN, ME, PASSWORD, REFRESH, USERS, Account, bearer, log_in, sign_up
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
+from tests.web.problems import assert_problem
 
 
 @pytest.fixture

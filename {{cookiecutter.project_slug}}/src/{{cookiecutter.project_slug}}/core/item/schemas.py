@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from {{ cookiecutter.project_slug }}.core.item.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from {{ cookiecutter.project_slug }}.core.pagination import Page, PageQuery
+from {{ cookiecutter.project_slug }}.core.validators import refuse_null
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
@@ -28,14 +29,7 @@ class ItemUpdate(BaseModel):
     description: Description | None = None
     quantity: Quantity | None = None
 
-    @field_validator("name", "quantity")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Runs only for fields that were sent: leaving one out is fine, sending null is not.
-        if value is None:
-            msg = "may be left out but not null"
-            raise ValueError(msg)
-        return value
+    _not_null = field_validator("name", "quantity")(refuse_null)
 
 
 class ItemRead(BaseModel):

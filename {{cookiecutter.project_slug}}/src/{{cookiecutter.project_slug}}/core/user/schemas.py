@@ -15,6 +15,7 @@ from pydantic import (
 from {{ cookiecutter.project_slug }}.core.pagination import Page, PageQuery
 from {{ cookiecutter.project_slug }}.core.user.models import EMAIL_MAX_LENGTH
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
+from {{ cookiecutter.project_slug }}.core.validators import refuse_null
 
 # Longer input is refused before it is hashed; the policy's own maximum (settings) is lower.
 PASSWORD_INPUT_MAX_LENGTH = 1024
@@ -41,14 +42,7 @@ class UserUpdate(BaseModel):
     roles: list[Role] | None = None
     is_active: bool | None = None
 
-    @field_validator("roles", "is_active")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Runs only for fields that were sent: leaving one out is fine, sending null is not.
-        if value is None:
-            msg = "may be left out but not null"
-            raise ValueError(msg)
-        return value
+    _not_null = field_validator("roles", "is_active")(refuse_null)
 
 
 class UserRead(BaseModel):
