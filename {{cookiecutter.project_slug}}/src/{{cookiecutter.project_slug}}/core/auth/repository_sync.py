@@ -13,9 +13,7 @@ if TYPE_CHECKING:
 class SessionRepository(Repository[UserSession]):
     model = UserSession
 
-    def rotate(
-        self, session_id: int, *, spent: str, replacement: str, expires_at: datetime, now: datetime
-    ) -> bool:
+    def rotate(self, session_id: int, *, spent: str, replacement: str, expires_at: datetime, now: datetime) -> bool:
         """Replace the session's refresh token hash `spent` by `replacement`; False if `spent` is not current.
 
         One conditional UPDATE: of two requests presenting the same token at once, exactly one wins.
