@@ -10,14 +10,23 @@ import pytest
 from flask import Flask, g, request
 from flask_openapi3.openapi import OpenAPI
 from pydantic import BaseModel
+{%- if cookiecutter.use_auth %}
+from sqlalchemy import Connection
+{%- endif %}
 from sqlalchemy.orm import sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.item.models import Item
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate, UserRead
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.app import close_resources, create_app
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.auth import BEARER, optional_user, user_service
+{%- endif %}
 from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY, current_session
 
 if TYPE_CHECKING:
@@ -67,6 +76,19 @@ def add_test_routes(app: OpenAPI) -> None:
         # Not flushed: the INSERT, and any conflict, happens when the unit of work commits.
         current_session().add(Item(**body.model_dump()))
         return {"status": "accepted"}
+{%- if cookiecutter.use_auth %}
+
+    @app.post("/_test/grant-admin")
+    def grant_admin(body: UserCreate) -> dict[str, Any]:
+        """Makes (or promotes) an admin in the request's transaction, as `create-admin` does."""
+        user, _ = user_service().make_admin(body)
+        return UserRead.model_validate(user).model_dump(mode="json")
+
+    @app.get("/_test/whoami", security=BEARER)
+    def whoami() -> dict[str, str | None]:
+        user = optional_user()
+        return {"email": user.email if user else None}
+{%- endif %}
 
 
 def as_served(app: "WSGIApplication") -> "WSGIApplication":
@@ -99,6 +121,14 @@ def serve(settings: Settings) -> Iterator[httpx.Client]:
     add_test_routes(app)
     with serve_app(app) as client:
         yield client
+{%- if cookiecutter.use_auth %}
+
+
+@contextmanager
+def shared(connection: Connection) -> Iterator[Connection]:
+    """The test's connection, handed out and kept open (Resources.connect)."""
+    yield connection
+{%- endif %}
 
 
 @contextmanager
@@ -111,7 +141,12 @@ def rolled_back(app: Flask) -> Iterator[None]:
     with resources.engine.connect() as connection:
         transaction = connection.begin()
         sessions = sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+{%- if cookiecutter.use_auth %}
+        # Each request reads its caller on that connection too, so it sees the test's own users.
+        app.extensions[RESOURCES_KEY] = replace(resources, sessions=sessions, connect=lambda: shared(connection))
+{%- else %}
         app.extensions[RESOURCES_KEY] = replace(resources, sessions=sessions)
+{%- endif %}
         try:
             yield
         finally:

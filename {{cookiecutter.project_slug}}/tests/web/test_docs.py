@@ -28,3 +28,15 @@ def test_openapi_is_off_in_production(settings: Settings, client_for: ClientFact
     )
     with client_for(production) as client:
         assert client.get(openapi_path).status_code == 404
+{%- if cookiecutter.use_auth %}
+
+
+def test_openapi_documents_the_bearer_scheme_where_the_caller_is_read(client: httpx.Client, openapi_path: str) -> None:
+    document = client.get(openapi_path).json()
+    scheme = document["components"]["securitySchemes"]["HTTPBearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    paths = document["paths"]
+    assert paths["/api/v1/users/me"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert paths["/api/v1/users/{user_id}"]["patch"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in paths["/api/v1/auth/login"]["post"]
+{%- endif %}

@@ -92,6 +92,25 @@ def test_cors_preflight_allows_configured_origin_only(settings: Settings, client
     assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
     assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
     assert refused.headers.get("Access-Control-Allow-Origin") is None
+{%- if cookiecutter.use_auth %}
+
+
+@pytest.mark.parametrize(("method", "path"), [("PATCH", "/api/v1/users/1"){% if cookiecutter.use_redis %}, ("PUT", "/api/v1/feature-flags/beta"){% endif %}])
+def test_cors_preflight_to_a_route_for_signed_in_callers_needs_no_token(
+    settings: Settings, client_for: ClientFactory, method: str, path: str
+) -> None:
+    """Browsers send preflights without the Authorization header: refusing them would block the real call."""
+    cors = settings.model_copy(update={"cors_origins": ["https://app.example.com"]})
+    preflight = {
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "Authorization, Content-Type",
+    }
+    with client_for(cors) as client:
+        response = client.options(path, headers=preflight)
+    assert response.status_code == 200, response.text
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+{%- endif %}
 
 
 def test_no_cors_headers_without_configured_origins(client: httpx.Client) -> None:

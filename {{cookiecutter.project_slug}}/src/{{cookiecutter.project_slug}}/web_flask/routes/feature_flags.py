@@ -1,8 +1,15 @@
 """/api/v1/feature-flags: see and override the flags declared in settings.
 
+{%- if cookiecutter.use_auth %}
+
+Served while `flags.admin_api` is true, to admins only (web/app.py guards the blueprint). A change
+applies at once in this process, and in the others within `flags.cache_seconds`.
+{%- else %}
+
 Served only while `flags.admin_api` is true (by default not in staging and production, as no
 authentication guards it yet). A change applies at once in this process, and in the others
 within `flags.cache_seconds`.
+{%- endif %}
 """
 
 from typing import Any
@@ -13,11 +20,21 @@ from pydantic import BaseModel
 
 from {{ cookiecutter.project_slug }}.core.flag_rules import FlagList, FlagRule, FlagState
 from {{ cookiecutter.project_slug }}.core.flags import FlagStore
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.auth import BEARER
+{%- endif %}
 from {{ cookiecutter.project_slug }}.web.deps import current_resources
 
 PREFIX = "/api/v1/feature-flags"
+{%- if cookiecutter.use_auth %}
+
+router = APIBlueprint(
+    "feature_flags", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="feature-flags")], abp_security=BEARER
+)
+{%- else %}
 
 router = APIBlueprint("feature_flags", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="feature-flags")])
+{%- endif %}
 
 
 class FlagPath(BaseModel):

@@ -1,0 +1,139 @@
+"""Who is calling: `current_user()` and `optional_user()` in views; `@login_required` and `@require_roles(...)` on them.
+
+The bearer token was verified by web/authentication.py; here the caller is read from the database
+(one query per request, kept in `g`), so a revoked session or a deactivated user is refused at
+once, and roles are the ones stored now, whatever the token says.
+
+The decorators check the caller before flask-openapi3 validates the request, so a caller who
+may not use a route is refused (401, 403) whatever it sends.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Flask, g, request
+from flask_openapi3.models.security_scheme import SecurityScheme
+from flask_openapi3.request import validate_request
+from flask_openapi3.types import SecuritySchemesDict
+
+from {{ cookiecutter.project_slug }}.core.auth.errors import AuthenticationRequired, InvalidToken, MissingRole
+from {{ cookiecutter.project_slug }}.core.auth.service import AuthService, load_principal
+from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
+from {{ cookiecutter.project_slug }}.core.user.roles import Role
+from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
+from {{ cookiecutter.project_slug }}.core.user.service import UserService
+from {{ cookiecutter.project_slug }}.web.authentication import AUTH_KEY
+from {{ cookiecutter.project_slug }}.web.deps import current_resources, current_session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The scheme in the OpenAPI document (the docs' Authorize button), named as FastAPI names it.
+BEARER_SCHEME = "HTTPBearer"
+SECURITY_SCHEMES: SecuritySchemesDict = {
+    BEARER_SCHEME: SecurityScheme(
+        type="http", scheme="bearer", description="An access token from POST /api/v1/auth/login."
+    )
+}
+# The `security` of routes that read the caller: `security=BEARER` on a route, `abp_security=BEARER` on a blueprint.
+BEARER: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
+# In `g`: the caller, once read.
+USER_KEY = "current_user"
+
+
+def _claims() -> TokenClaims | None:
+    """The verified claims of the request's token; None without one; its error when it is invalid."""
+    found: TokenClaims | InvalidToken | None = g.get(AUTH_KEY)
+    if isinstance(found, InvalidToken):
+        raise found
+    return found
+
+
+def current_user() -> UserRead:
+    """The caller; 401 without a valid token, or once its session has ended or its user is deactivated."""
+    user: UserRead | None = g.get(USER_KEY)
+    if user is None:
+        claims = _claims()
+        if claims is None:
+            raise AuthenticationRequired
+        user = load_principal(current_resources().connect, claims)
+        setattr(g, USER_KEY, user)
+    return user
+
+
+def optional_user() -> UserRead | None:
+    """The caller, or None for a request without a token; an invalid token is still 401."""
+    if g.get(AUTH_KEY) is None:
+        return None
+    return current_user()
+
+
+def check_roles(roles: Sequence[Role]) -> UserRead:
+    """The caller, if it holds every one of `roles`; 403 otherwise."""
+    user = current_user()
+    if not set(roles) <= set(user.roles):
+        raise MissingRole(sorted(roles))
+    return user
+
+
+def _checked_first(check: Callable[[], object], view: Callable[P, R]) -> Callable[P, R]:
+    """`view` with `check()` run before its request is validated."""
+    # validate_request() marks the view so that flask-openapi3 leaves validation to this wrapper. A view
+    # already marked (another of these decorators, flag_required) validates in a wrapper of its own.
+    delayed = getattr(view, "__delay_validate_request__", False)
+    validated_view = view if delayed else validate_request()(view)  # type: ignore[no-untyped-call]  # unannotated
+
+    @wraps(validated_view)
+    def checked_view(*args: P.args, **kwargs: P.kwargs) -> R:
+        check()
+        return validated_view(*args, **kwargs)
+
+    return checked_view
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
+    """A view decorator, placed below the route decorator, that answers 401 to callers without a valid token."""
+    return _checked_first(current_user, view)
+
+
+def require_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A view decorator, placed below the route decorator, that lets through callers holding every one of `roles`.
+
+    Others get 403 (401 without a valid token). `@router.get("")` then `@require_roles(Role.ADMIN)`.
+    """
+    needed = sorted(roles)
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        return _checked_first(lambda: check_roles(needed), view)
+
+    return decorate
+
+
+def register_role_guards(app: Flask, guards: Mapping[str, Sequence[Role]]) -> None:
+    """Refuse each request to a blueprint named in `guards` unless its caller holds that blueprint's roles.
+
+    One app-level hook keyed by `request.blueprint`, as in web/ratelimit.py: blueprints are
+    module-level objects, shared by every app built in the process, so hooks cannot be added to
+    them per app. It runs before any view, and so before the request is validated.
+    """
+
+    @app.before_request
+    def check_blueprint_roles() -> None:
+        if request.method == "OPTIONS":
+            # Answered by Flask without a view; a CORS preflight carries no token.
+            return
+        # The request's blueprint first, then the blueprints it is nested in.
+        for name in request.blueprints:
+            if (roles := guards.get(name)) is not None:
+                check_roles(roles)
+                return
+
+
+def user_service() -> UserService:
+    return UserService(current_session(), current_resources().passwords)
+
+
+def auth_service() -> AuthService:
+    resources = current_resources()
+    return AuthService(current_session(), resources.passwords, resources.tokens)
