@@ -15,8 +15,14 @@ from {{ cookiecutter.project_slug }}.core.errors import NotFound, ServiceUnavail
 from {{ cookiecutter.project_slug }}.core.flag_rules import FlagRule, FlagState
 from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 from {{ cookiecutter.project_slug }}.core.redis_client import create_breaker, create_redis
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.core.user.roles import Role
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
 from {{ cookiecutter.project_slug }}.web.app import close_resources, create_app
+{%- if cookiecutter.use_auth %}
+from {{ cookiecutter.project_slug }}.web.auth import require_roles
+{%- endif %}
 from {{ cookiecutter.project_slug }}.web.flags import flag_required
 {%- if cookiecutter.use_auth %}
 from tests.accounts import admin_headers
@@ -179,6 +185,14 @@ def flagged_app(settings: Settings) -> Iterator[httpx.Client]:
     @flag_required("beta")
     def beta_echo(path: EchoPath, body: Echo) -> dict[str, int]:
         return {"total": path.number + body.count}
+{%- if cookiecutter.use_auth %}
+
+    @app.post("/beta/admin/<number>")
+    @flag_required("beta")
+    @require_roles(Role.ADMIN)
+    def beta_admin_echo(path: EchoPath, body: Echo) -> dict[str, int]:
+        return {"total": path.number + body.count}
+{%- endif %}
 
     transport = httpx.WSGITransport(app=app, raise_app_exceptions=False)
     try:
@@ -206,6 +220,12 @@ def test_a_flagged_route_is_hidden_until_the_flag_is_on(settings: Settings) -> N
         assert client.get("/beta").json() == {"hello": "beta"}
         assert client.post("/beta/1", json={"count": 2}).json() == {"total": 3}
         assert client.post("/beta/1", json={"count": "not a number"}).status_code == 422
+{%- if cookiecutter.use_auth %}
+        # Guards stack: the flag, then the role, then one validation of the request.
+        assert client.post("/beta/admin/1", json={"count": 2}).json() == {"total": 3}
+        assert client.post("/beta/admin/1", json={"count": "x"}).status_code == 422
+        assert client.post("/beta/admin/1", json={"count": 2}, headers={"Authorization": ""}).status_code == 401
+{%- endif %}
 
         assert client.delete(f"{FLAGS}/beta").status_code == 204
         assert client.get("/beta").status_code == 404

@@ -9,12 +9,10 @@ may not use a route is refused (401, 403) whatever it sends.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, g, request
 from flask_openapi3.models.security_scheme import SecurityScheme
-from flask_openapi3.request import validate_request
 from flask_openapi3.types import SecuritySchemesDict
 
 from {{ cookiecutter.project_slug }}.core.auth.errors import AuthenticationRequired, InvalidToken, MissingRole
@@ -25,6 +23,7 @@ from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
 from {{ cookiecutter.project_slug }}.core.user.service import UserService
 from {{ cookiecutter.project_slug }}.web.authentication import AUTH_KEY
 from {{ cookiecutter.project_slug }}.web.deps import current_resources, current_session
+from {{ cookiecutter.project_slug }}.web.guards import checked_first
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -77,24 +76,9 @@ def check_roles(roles: Sequence[Role]) -> UserRead:
     return user
 
 
-def _checked_first(check: Callable[[], object], view: Callable[P, R]) -> Callable[P, R]:
-    """`view` with `check()` run before its request is validated."""
-    # validate_request() marks the view so that flask-openapi3 leaves validation to this wrapper. A view
-    # already marked (another of these decorators, flag_required) validates in a wrapper of its own.
-    delayed = getattr(view, "__delay_validate_request__", False)
-    validated_view = view if delayed else validate_request()(view)  # type: ignore[no-untyped-call]  # unannotated
-
-    @wraps(validated_view)
-    def checked_view(*args: P.args, **kwargs: P.kwargs) -> R:
-        check()
-        return validated_view(*args, **kwargs)
-
-    return checked_view
-
-
 def login_required(view: Callable[P, R]) -> Callable[P, R]:
     """A view decorator, placed below the route decorator, that answers 401 to callers without a valid token."""
-    return _checked_first(current_user, view)
+    return checked_first(current_user, view)
 
 
 def require_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -105,7 +89,7 @@ def require_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     needed = sorted(roles)
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
-        return _checked_first(lambda: check_roles(needed), view)
+        return checked_first(lambda: check_roles(needed), view)
 
     return decorate
 

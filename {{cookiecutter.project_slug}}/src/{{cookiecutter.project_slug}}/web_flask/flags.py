@@ -6,14 +6,13 @@ gets the flag's plain on/off value.
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask import g, request
-from flask_openapi3.request import validate_request
 
 from {{ cookiecutter.project_slug }}.core.errors import NotFound
 from {{ cookiecutter.project_slug }}.web.deps import current_resources
+from {{ cookiecutter.project_slug }}.web.guards import checked_first
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,17 +35,12 @@ def flag_required(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     404 whatever is sent to it.
     """
 
+    def check_flag() -> None:
+        if not flag_enabled(name):
+            # The same answer as for a path that does not exist: a hidden route stays hidden.
+            raise NotFound(f"Not Found: {request.method} {request.path}")
+
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
-        # Marks the view so that flask-openapi3 leaves validation to this wrapper.
-        validated_view: Callable[P, R] = validate_request()(view)  # type: ignore[no-untyped-call]  # unannotated
-
-        @wraps(validated_view)
-        def flagged_view(*args: P.args, **kwargs: P.kwargs) -> R:
-            if not flag_enabled(name):
-                # The same answer as for a path that does not exist: a hidden route stays hidden.
-                raise NotFound(f"Not Found: {request.method} {request.path}")
-            return validated_view(*args, **kwargs)
-
-        return flagged_view
+        return checked_first(check_flag, view)
 
     return decorate

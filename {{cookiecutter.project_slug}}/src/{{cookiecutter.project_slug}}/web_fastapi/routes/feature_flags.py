@@ -1,8 +1,15 @@
 """/api/v1/feature-flags: see and override the flags declared in settings.
 
+{%- if cookiecutter.use_auth %}
+
+Served while `flags.admin_api` is true, to admins only (web/app.py guards the router). A change
+applies at once in this process, and in the others within `flags.cache_seconds`.
+{%- else %}
+
 Served only while `flags.admin_api` is true (by default not in staging and production, as no
 authentication guards it yet). A change applies at once in this process, and in the others
 within `flags.cache_seconds`.
+{%- endif %}
 """
 
 from typing import Annotated
