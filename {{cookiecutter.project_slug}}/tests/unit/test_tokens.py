@@ -1,5 +1,6 @@
 """Issuing and verifying tokens with each algorithm, and refusing unusable keys (no I/O beyond tmp files)."""
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +87,18 @@ def test_a_header_that_is_not_bearer_is_invalid(header: str) -> None:
 def test_the_bearer_scheme_is_case_insensitive() -> None:
     token = codec().issue_access(user_id=2, session_id=5, roles=(), now=utcnow()).token
     assert codec().read_bearer(f"bearer {token}") == TokenClaims(2, 5)
+
+
+def test_a_verified_token_is_reused_until_it_expires() -> None:
+    tokens = TokenCodec(AuthSettings(access_token_minutes=1, leeway_seconds=0), SECRET)
+    # Issued 58 seconds ago (rounded down to the second): one to two seconds of its minute left.
+    token = tokens.issue_access(user_id=4, session_id=2, roles=(), now=utcnow() - timedelta(seconds=58)).token
+    header = f"Bearer {token}"
+    assert tokens.read_bearer(header) == TokenClaims(4, 2)
+    assert tokens.read_bearer(header) == TokenClaims(4, 2), "from the verified tokens"
+    time.sleep(2.5)
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens.read_bearer(header)
 
 
 def test_a_short_hmac_secret_is_refused_at_startup() -> None:

@@ -5,50 +5,54 @@ The bearer token was verified by web/authentication.py; here the caller is read 
 are the ones stored now, whatever the token says.
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request, params
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from {{ cookiecutter.project_slug }}.core.auth.errors import AuthenticationRequired, InvalidToken, MissingRole
 from {{ cookiecutter.project_slug }}.core.auth.service import AuthService, load_principal
-from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
 from {{ cookiecutter.project_slug }}.core.user.service import UserService
 from {{ cookiecutter.project_slug }}.web.authentication import AUTH_STATE
 from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep, SessionDep
 
-# Documents the scheme in OpenAPI (the docs' Authorize button); the middleware does the reading.
-bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/login.")
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+if TYPE_CHECKING:
+    from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
+    from {{ cookiecutter.project_slug }}.core.resources import Resources
 
 
-def _claims(request: Request) -> TokenClaims | None:
-    """The verified claims of the request's token; None without one; its error when it is invalid."""
-    found: TokenClaims | InvalidToken | None = getattr(request.state, AUTH_STATE, None)
-    if isinstance(found, InvalidToken):
-        raise found
-    return found
+class BearerCaller(HTTPBearer):
+    """The caller of a request with a bearer token, as a dependency; None without a token if optional.
+
+    An HTTPBearer, so that OpenAPI documents the scheme (the docs' Authorize button) on every route
+    that needs a caller. The token itself was read by web/authentication.py; only the caller is
+    read here, from the state rather than through ResourcesDep: this runs on every such request.
+    """
+
+    def __init__(self, *, optional: bool) -> None:
+        super().__init__(
+            scheme_name="HTTPBearer", auto_error=False, description="An access token from POST /api/v1/auth/login."
+        )
+        self.optional = optional
+
+    async def __call__(self, request: Request) -> UserRead | None:  # type: ignore[override]  # a caller, not credentials
+        found: TokenClaims | InvalidToken | None = getattr(request.state, AUTH_STATE, None)
+        if isinstance(found, InvalidToken):
+            raise found
+        if found is None:
+            if self.optional:
+                return None
+            raise AuthenticationRequired
+        resources: Resources = request.state.resources
+        return await load_principal(resources.connect, found)
 
 
-async def get_current_user(request: Request, resources: ResourcesDep, _: BearerDep) -> UserRead:
-    """The caller; 401 without a valid token, or once its session has ended or its user is deactivated."""
-    claims = _claims(request)
-    if claims is None:
-        raise AuthenticationRequired
-    return await load_principal(resources.connect, claims)
-
-
-async def get_optional_user(request: Request, resources: ResourcesDep, credentials: BearerDep) -> UserRead | None:
-    """The caller, or None for a request without a token; an invalid token is still 401."""
-    if getattr(request.state, AUTH_STATE, None) is None:
-        return None
-    return await get_current_user(request, resources, credentials)
-
-
-CurrentUser = Annotated[UserRead, Depends(get_current_user)]
-OptionalUser = Annotated[UserRead | None, Depends(get_optional_user)]
+# 401 without a valid token, or once the session has ended or the user is deactivated.
+CurrentUser = Annotated[UserRead, Depends(BearerCaller(optional=False))]
+# None for a request without a token; an invalid token is still 401.
+OptionalUser = Annotated[UserRead | None, Depends(BearerCaller(optional=True))]
 
 
 def require_roles(*roles: Role) -> params.Depends:

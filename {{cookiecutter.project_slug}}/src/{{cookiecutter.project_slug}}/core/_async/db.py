@@ -34,6 +34,8 @@ def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
 
 
 CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"do_connect": _connect}
+# Reads outside a unit of work need no transaction: no BEGIN and ROLLBACK round trips.
+READ_OPTIONS: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
 {%- elif cookiecutter.database == "mysql" %}
 
 DRIVER = "mysql+aiomysql"
@@ -46,6 +48,8 @@ CONNECT_ARGS: dict[str, Any] = {
 }
 # Everything is set by CONNECT_ARGS.
 CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
+# As they are: the driver would switch autocommit on and off again, a round trip each way.
+READ_OPTIONS: dict[str, Any] = {}
 {%- else %}
 
 DRIVER = "sqlite+aiosqlite"
@@ -72,6 +76,8 @@ def _on_begin(connection: Any) -> None:
 
 
 CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"connect": _on_connect, "begin": _on_begin}
+# As they are: AUTOCOMMIT would hand transactions back to sqlite3 when the connection is returned.
+READ_OPTIONS: dict[str, Any] = {}
 {%- endif %}
 
 
@@ -108,6 +114,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     for name, listener in CONNECTION_EVENTS.items():
         event.listen(engine.sync_engine, name, listener)
     return engine
+
+
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for single reads outside any unit of work: readiness, and the caller of each request."""
+    return engine.execution_options(**READ_OPTIONS)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -160,7 +171,7 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:
     """Server version, schema revision against the code's, and pool statistics."""
-    async with engine.connect() as connection:
+    async with read_engine(engine).connect() as connection:
         version = await connection.scalar(text(VERSION_QUERY))
         revisions = await connection.run_sync(schema_revisions)
     details: dict[str, Any] = {

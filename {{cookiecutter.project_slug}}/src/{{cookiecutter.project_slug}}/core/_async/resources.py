@@ -16,7 +16,7 @@ from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenCodec
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.cache import Cache
 {%- endif %}
-from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory
+from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory{% if cookiecutter.use_auth %}, read_engine{% endif %}
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 {%- endif %}
@@ -81,7 +81,7 @@ def open_resources(settings: Settings) -> Resources:
         engine=engine,
         sessions=sessions,
 {%- if cookiecutter.use_auth %}
-        connect=engine.connect,
+        connect=read_engine(engine).connect,
         passwords=PasswordHasher(settings.auth),
         tokens=TokenCodec(settings.auth, settings.secret_key),
 {%- endif %}

@@ -23,6 +23,8 @@ CONNECT_TIMEOUT_ARG = "connect_timeout"
 CONNECT_ARGS: dict[str, Any] = {"options": "-c timezone=UTC"}
 # Everything is set by CONNECT_ARGS.
 CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
+# Reads outside a unit of work need no transaction: no BEGIN and ROLLBACK round trips.
+READ_OPTIONS: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
 {%- elif cookiecutter.database == "mysql" %}
 
 DRIVER = "mysql+pymysql"
@@ -35,6 +37,8 @@ CONNECT_ARGS: dict[str, Any] = {
 }
 # Everything is set by CONNECT_ARGS.
 CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
+# As they are: the driver would switch autocommit on and off again, a round trip each way.
+READ_OPTIONS: dict[str, Any] = {}
 {%- else %}
 
 DRIVER = "sqlite+pysqlite"
@@ -61,6 +65,8 @@ def _on_begin(connection: Any) -> None:
 
 
 CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"connect": _on_connect, "begin": _on_begin}
+# As they are: AUTOCOMMIT would hand transactions back to sqlite3 when the connection is returned.
+READ_OPTIONS: dict[str, Any] = {}
 {%- endif %}
 
 
@@ -97,6 +103,11 @@ def create_engine(settings: Settings) -> Engine:
     for name, listener in CONNECTION_EVENTS.items():
         event.listen(engine, name, listener)
     return engine
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The engine for single reads outside any unit of work: readiness, and the caller of each request."""
+    return engine.execution_options(**READ_OPTIONS)
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -149,7 +160,7 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 def check_database(engine: Engine, *, require_migrations: bool) -> dict[str, Any]:
     """Server version, schema revision against the code's, and pool statistics."""
-    with engine.connect() as connection:
+    with read_engine(engine).connect() as connection:
         version = connection.scalar(text(VERSION_QUERY))
         revisions = schema_revisions(connection)
     details: dict[str, Any] = {

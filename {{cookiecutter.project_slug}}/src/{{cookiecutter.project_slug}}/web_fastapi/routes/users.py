@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
@@ -14,9 +14,10 @@ UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ADMINS_ONLY = [require_roles(Role.ADMIN)]
 
 
-@router.get("/me")
-async def read_me(user: CurrentUser) -> UserRead:
-    return user
+@router.get("/me", response_model=UserRead)
+async def read_me(user: CurrentUser) -> Response:
+    # Serialised in one step: through the response model, the user would be validated again first.
+    return Response(user.model_dump_json(), media_type="application/json")
 
 
 @router.get("", dependencies=ADMINS_ONLY)
