@@ -962,21 +962,29 @@ def benchmark_cache(
     return samples
 
 
-def redis_part(config: Config, workdir: Path) -> list[Row]:
-    """Every framework against one PostgreSQL and one Redis server."""
-    servers = workdir / "redis-servers"
+def with_postgres_and_redis(
+    config: Config, workdir: Path, part: str, rows: Callable[[Framework, Server, Server, Path], list[Row]]
+) -> list[Row]:
+    """Every framework against one PostgreSQL and one Redis server: `rows(framework, postgres, redis, dir)`."""
+    servers = workdir / f"{part}-servers"
     try:
         with throwaway("PostgreSQL", servers) as postgres, throwaway("Redis", servers) as redis_server:
             return per_framework(
-                config,
-                workdir,
-                "redis",
-                lambda framework, directory: cache_rows(
-                    framework.name, benchmark_cache(framework, postgres, redis_server, config, directory)
-                ),
+                config, workdir, part, lambda framework, directory: rows(framework, postgres, redis_server, directory)
             )
     except BenchmarkError as exc:  # a server did not start
-        return [skipped("redis", exc)]
+        return [skipped(part, exc)]
+
+
+def redis_part(config: Config, workdir: Path) -> list[Row]:
+    return with_postgres_and_redis(
+        config,
+        workdir,
+        "redis",
+        lambda framework, postgres, redis_server, directory: cache_rows(
+            framework.name, benchmark_cache(framework, postgres, redis_server, config, directory)
+        ),
+    )
 
 
 # --- auth ---------------------------------------------------------------------------
@@ -1119,20 +1127,14 @@ def benchmark_auth(
 
 
 def auth_part(config: Config, workdir: Path) -> list[Row]:
-    """Every framework against one PostgreSQL and one Redis server."""
-    servers = workdir / "auth-servers"
-    try:
-        with throwaway("PostgreSQL", servers) as postgres, throwaway("Redis", servers) as redis_server:
-            return per_framework(
-                config,
-                workdir,
-                "auth",
-                lambda framework, directory: auth_rows(
-                    framework.name, benchmark_auth(framework, postgres, redis_server, config, directory)
-                ),
-            )
-    except BenchmarkError as exc:  # a server did not start
-        return [skipped("auth", exc)]
+    return with_postgres_and_redis(
+        config,
+        workdir,
+        "auth",
+        lambda framework, postgres, redis_server, directory: auth_rows(
+            framework.name, benchmark_auth(framework, postgres, redis_server, config, directory)
+        ),
+    )
 
 
 # --- report -------------------------------------------------------------------------

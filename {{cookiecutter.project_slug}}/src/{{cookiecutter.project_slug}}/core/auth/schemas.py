@@ -2,17 +2,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from {{ cookiecutter.project_slug }}.core.user.schemas import Email, Password
-
 # Far above any token this service issues; longer input is refused before it is parsed.
 TOKEN_MAX_LENGTH = 4096
-
-
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: Email
-    password: Password
 
 
 class RefreshRequest(BaseModel):

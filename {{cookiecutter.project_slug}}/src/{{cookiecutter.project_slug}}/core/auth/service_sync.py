@@ -15,13 +15,13 @@ from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd, UserSes
 from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.auth.principal import PRINCIPAL_QUERY, principal_parameters
 from {{ cookiecutter.project_slug }}.core.auth.repository import SessionRepository
-from {{ cookiecutter.project_slug }}.core.auth.schemas import Credentials, TokenPair
+from {{ cookiecutter.project_slug }}.core.auth.schemas import TokenPair
 from {{ cookiecutter.project_slug }}.core.auth.tokens import IssuedToken, TokenClaims, TokenCodec, TokenType, fingerprint
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 from {{ cookiecutter.project_slug }}.core.models import utcnow
 from {{ cookiecutter.project_slug }}.core.user.models import User
 from {{ cookiecutter.project_slug }}.core.user.repository import UserRepository
-from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
+from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserRead
 
 # Opens a connection for one read outside any unit of work (Resources.connect).
 Connect = Callable[[], AbstractContextManager[Connection]]

@@ -25,13 +25,15 @@ Email = Annotated[EmailStr, AfterValidator(str.lower)]
 Password = Annotated[SecretStr, Field(min_length=1, max_length=PASSWORD_INPUT_MAX_LENGTH)]
 
 
-class UserCreate(BaseModel):
-    """A registration; the password must also meet the policy in settings (AUTH__PASSWORD_*)."""
-
+class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
     password: Password
+
+
+class UserCreate(Credentials):
+    """A registration; the password must also meet the policy in settings (AUTH__PASSWORD_*)."""
 
 
 class UserUpdate(BaseModel):

@@ -4,8 +4,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from {{ cookiecutter.project_slug }}.core.auth.schemas import Credentials, RefreshRequest, TokenPair
-from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate, UserRead
+from {{ cookiecutter.project_slug }}.core.auth.schemas import RefreshRequest, TokenPair
+from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserCreate, UserRead
 from {{ cookiecutter.project_slug }}.web.auth import AuthServiceDep, UserServiceDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])

@@ -5,8 +5,8 @@ from typing import Any
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from {{ cookiecutter.project_slug }}.core.auth.schemas import Credentials, RefreshRequest, TokenPair
-from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate, UserRead
+from {{ cookiecutter.project_slug }}.core.auth.schemas import RefreshRequest, TokenPair
+from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserCreate, UserRead
 from {{ cookiecutter.project_slug }}.web.auth import auth_service, user_service
 
 router = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", abp_tags=[Tag(name="auth")])
