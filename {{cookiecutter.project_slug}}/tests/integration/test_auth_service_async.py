@@ -21,7 +21,7 @@ from {{ cookiecutter.project_slug }}.core.errors import {% if cookiecutter.datab
 from {{ cookiecutter.project_slug }}.core.user.models import User
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserCreate
-from {{ cookiecutter.project_slug }}.core.user.service import UserService, create_admin
+from {{ cookiecutter.project_slug }}.core.user.service import create_admin
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -165,21 +165,27 @@ async def test_two_refreshes_racing_with_one_token_leave_one_winner(
 {%- endif %}
 
 
-async def test_create_admin_creates_then_promotes(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, passwords: PasswordHasher
-) -> None:
+async def deactivate_then_read(settings: Settings, address: str, *, deactivate: bool) -> User:
+    """Outside the test's event loop: create_admin runs one of its own, as on the command line."""
+    engine = create_engine(settings)
+    try:
+        async with unit_of_work(create_session_factory(engine)) as session:
+            user = (await session.scalars(select(User).where(User.email == address))).one()
+            if deactivate:
+                user.is_active = False
+            return user
+    finally:
+        await engine.dispose()
+
+
+def test_create_admin_creates_then_promotes_and_reactivates(settings: Settings, passwords: PasswordHasher) -> None:
     address = email()
-    async with unit_of_work(sessions) as session:
-        member = await UserService(session, passwords).create(UserCreate(email=address, password=SecretStr(PASSWORD)))
-        member.is_active = False
-    data = UserCreate(email=address, password=SecretStr("another password entirely"))
-    assert await asyncio.to_thread(create_admin, settings, data) is False
-    async with unit_of_work(sessions) as session:
-        user = (await session.scalars(select(User).where(User.email == address))).one()
+    assert create_admin(settings, UserCreate(email=address, password=SecretStr(PASSWORD))) is True
+    asyncio.run(deactivate_then_read(settings, address, deactivate=True))
+    again = UserCreate(email=address, password=SecretStr("another password entirely"))
+    assert create_admin(settings, again) is False
+    user = asyncio.run(deactivate_then_read(settings, address, deactivate=False))
     assert (user.roles, user.is_active) == ((Role.ADMIN,), True)
     assert passwords.verify(PASSWORD, user.password_hash)[0], "an existing account keeps its password"
-
-    created = UserCreate(email=email(), password=SecretStr(PASSWORD))
-    assert await asyncio.to_thread(create_admin, settings, created) is True
     with pytest.raises(ValidationFailed):
-        await asyncio.to_thread(create_admin, settings, UserCreate(email=email(), password=SecretStr("short")))
+        create_admin(settings, UserCreate(email=email(), password=SecretStr("short")))

@@ -21,7 +21,7 @@ from {{ cookiecutter.project_slug }}.core.errors import {% if cookiecutter.datab
 from {{ cookiecutter.project_slug }}.core.user.models import User
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserCreate
-from {{ cookiecutter.project_slug }}.core.user.service import UserService, create_admin
+from {{ cookiecutter.project_slug }}.core.user.service import create_admin
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 PASSWORD = "correct horse battery staple"
@@ -149,21 +149,18 @@ def test_two_refreshes_racing_with_one_token_leave_one_winner(
 {%- endif %}
 
 
-def test_create_admin_creates_then_promotes(
+def test_create_admin_creates_then_promotes_and_reactivates(
     sessions: sessionmaker[Session], settings: Settings, passwords: PasswordHasher
 ) -> None:
     address = email()
+    assert create_admin(settings, UserCreate(email=address, password=SecretStr(PASSWORD))) is True
     with unit_of_work(sessions) as session:
-        member = UserService(session, passwords).create(UserCreate(email=address, password=SecretStr(PASSWORD)))
-        member.is_active = False
-    data = UserCreate(email=address, password=SecretStr("another password entirely"))
-    assert create_admin(settings, data) is False
+        session.scalars(select(User).where(User.email == address)).one().is_active = False
+    again = UserCreate(email=address, password=SecretStr("another password entirely"))
+    assert create_admin(settings, again) is False
     with unit_of_work(sessions) as session:
-        user = (session.scalars(select(User).where(User.email == address))).one()
+        user = session.scalars(select(User).where(User.email == address)).one()
     assert (user.roles, user.is_active) == ((Role.ADMIN,), True)
     assert passwords.verify(PASSWORD, user.password_hash)[0], "an existing account keeps its password"
-
-    created = UserCreate(email=email(), password=SecretStr(PASSWORD))
-    assert create_admin(settings, created) is True
     with pytest.raises(ValidationFailed):
         create_admin(settings, UserCreate(email=email(), password=SecretStr("short")))
