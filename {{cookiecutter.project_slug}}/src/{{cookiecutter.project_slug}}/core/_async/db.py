@@ -117,7 +117,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for single reads outside any unit of work: readiness, and the caller of each request."""
+    """The engine, on the same pool, for single reads outside any unit of work (no transaction where it costs)."""
     return engine.execution_options(**READ_OPTIONS)
 
 
@@ -171,7 +171,7 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:
     """Server version, schema revision against the code's, and pool statistics."""
-    async with read_engine(engine).connect() as connection:
+    async with engine.connect() as connection:
         version = await connection.scalar(text(VERSION_QUERY))
         revisions = await connection.run_sync(schema_revisions)
     details: dict[str, Any] = {

@@ -16,7 +16,7 @@ from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenCodec
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.cache import Cache
 {%- endif %}
-from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory{% if cookiecutter.use_auth %}, read_engine{% endif %}
+from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory, read_engine
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 {%- endif %}
@@ -64,7 +64,9 @@ def open_resources(settings: Settings) -> Resources:
     health = HealthRegistry()
     engine = create_engine(settings)
     sessions = create_session_factory(engine)
-    check = partial(check_database, engine, require_migrations=settings.database.check_migrations)
+    # Single reads outside a unit of work (readiness{% if cookiecutter.use_auth %}, the caller of each request{% endif %}) share the pool.
+    reads = read_engine(engine)
+    check = partial(check_database, reads, require_migrations=settings.database.check_migrations)
     health.register("database", check, timeout=settings.database.connect_timeout + 1)
 {%- if cookiecutter.use_redis %}
     redis = create_redis(settings)
@@ -81,7 +83,7 @@ def open_resources(settings: Settings) -> Resources:
         engine=engine,
         sessions=sessions,
 {%- if cookiecutter.use_auth %}
-        connect=read_engine(engine).connect,
+        connect=reads.connect,
         passwords=PasswordHasher(settings.auth),
         tokens=TokenCodec(settings.auth, settings.secret_key),
 {%- endif %}

@@ -106,7 +106,7 @@ def create_engine(settings: Settings) -> Engine:
 
 
 def read_engine(engine: Engine) -> Engine:
-    """The engine for single reads outside any unit of work: readiness, and the caller of each request."""
+    """The engine, on the same pool, for single reads outside any unit of work (no transaction where it costs)."""
     return engine.execution_options(**READ_OPTIONS)
 
 
@@ -160,7 +160,7 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 def check_database(engine: Engine, *, require_migrations: bool) -> dict[str, Any]:
     """Server version, schema revision against the code's, and pool statistics."""
-    with read_engine(engine).connect() as connection:
+    with engine.connect() as connection:
         version = connection.scalar(text(VERSION_QUERY))
         revisions = schema_revisions(connection)
     details: dict[str, Any] = {

@@ -187,10 +187,11 @@ class TokenCodec:
     def read_bearer(self, authorization: str) -> TokenClaims:
         """The access token claims of an Authorization header value, `Bearer <token>`."""
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise InvalidToken("Send the access token as Authorization: Bearer <token>.")
-        claims, valid_from, valid_until = self._verified_access(token.strip())
+        claims, valid_from, valid_until = self._verified_access(token)
         if not valid_from <= time.time() < valid_until:
             # Verified once, out of its period now: decoding again names the reason (expired).
-            return self.decode(token.strip(), TokenType.ACCESS)
+            return self.decode(token, TokenType.ACCESS)
         return claims
