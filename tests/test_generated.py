@@ -1,14 +1,16 @@
 """The generated projects' own test suites, against real PostgreSQL, MariaDB and Redis."""
 
 import os
+import re
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Bake
+from tests.conftest import FIGURE, Bake
 from tests.servers import Server
 from tests.variants import Answers, pairwise_variants, variant_id
 
@@ -41,11 +43,15 @@ def run_suite(python: Path, project: Path, env: dict[str, str]) -> subprocess.Co
 
 
 @pytest.mark.parametrize("answers", pairwise_variants(), ids=variant_id)
-def test_generated_suite_passes(bake: Bake, servers: dict[str, Server], answers: Answers) -> None:
+def test_generated_suite_passes(
+    bake: Bake, servers: dict[str, Server], answers: Answers, record_property: Callable[[str, object], None]
+) -> None:
     project = bake(**answers)
     result = run_suite(Path(sys.executable), project, suite_environment(answers, servers))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert " passed" in result.stdout
+    passed = re.search(r"(\d+) passed", result.stdout)
+    assert passed is not None, result.stdout[-3000:]
+    record_property(f"{FIGURE}tests passed", int(passed.group(1)))
     assert "Required test coverage of 90" in result.stdout
 
 
