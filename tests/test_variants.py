@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,29 +29,50 @@ def files_of(root: Path) -> set[str]:
     return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
 
 
+def manifest() -> dict[str, Any]:
+    return tomllib.loads((PROJECT / MANIFEST).read_text())
+
+
+def tag_values() -> dict[str, str]:
+    """Each variant tag and the answer that selects it (a flavour tag, the framework that runs it)."""
+    variants = manifest()["variants"]
+    tags = {tag: name for name, values in variants.items() if name != "flavour" for tag in values}
+    return tags | dict.fromkeys(variants["flavour"].values(), "framework")
+
+
+def shaped_name(part: str, answers: Answers) -> str | None:
+    """A path component under the naming rule: its plain name if kept, None if its variant is not selected."""
+    variants = manifest()["variants"]
+    tags = tag_values()
+    alternatives = "|".join(re.escape(tag) for tag in sorted(tags, key=len, reverse=True))
+    named = re.fullmatch(rf"(?P<stem>.+?)(?P<tags>(?:\.(?:{alternatives}))+)(?P<extension>\.[^.]+)?", part)
+    if named is None:
+        return part
+    found = set(re.findall(rf"\.({alternatives})", named["tags"]))
+    selected = {answers[name] for name in set(tags.values())} | {variants["flavour"][answers["framework"]]}
+    return named["stem"] + (named["extension"] or "") if found <= selected else None
+
+
 def expected_files(answers: Answers) -> set[str]:
-    """The template's files shaped by the manifest, worked out here independently of the hook."""
+    """The template's files shaped by the naming rule and the manifest, worked out here independently of the hook."""
     answers = DEFAULTS | answers
-    manifest = tomllib.loads((PROJECT / MANIFEST).read_text())
-    destinations: dict[str, list[str]] = {}
-    for entry in manifest["entry"]:
-        selected = all(answers[key] == value for key, value in entry["when"].items())
-        owned = {path: path for path in entry.get("keep", [])} | entry.get("move", {})
-        for source, target in owned.items():
-            kept = [target.format(slug=SLUG)] if selected else []
-            destinations.setdefault(source.format(slug=SLUG), []).extend(kept)
+    owners: dict[str, bool] = {}
+    for feature in manifest()["feature"]:
+        applies = all(
+            answers[key] in value if isinstance(value, list) else answers[key] == value
+            for key, value in feature["when"].items()
+        )
+        for path in feature["paths"]:
+            owners[path.format(slug=SLUG)] = owners.get(path.format(slug=SLUG), False) or applies
     expected = {".env"}
     for path in files_of(PROJECT) - {MANIFEST}:
-        # Innermost owner first; a folder around it that moves takes it along, one that goes takes it too.
-        path = path.replace("{{cookiecutter.project_slug}}", SLUG)  # noqa: PLW2901
-        owners = sorted((source for source in destinations if path == source or path.startswith(f"{source}/")), key=len)
-        shaped: str | None = path
-        for owner in reversed(owners):
-            if shaped is None or not destinations[owner]:
-                shaped = None
-            elif shaped == owner or shaped.startswith(f"{owner}/"):
-                shaped = destinations[owner][0] + shaped[len(owner) :]
-        if shaped is not None:
+        parts = [shaped_name(part, answers) for part in path.replace("{{cookiecutter.project_slug}}", SLUG).split("/")]
+        if None in parts:
+            continue
+        shaped = "/".join(part for part in parts if part is not None)
+        # A path goes with the innermost feature-owned folder or file around it.
+        owned = [owner for owner in owners if shaped == owner or shaped.startswith(f"{owner}/")]
+        if all(owners[owner] for owner in owned):
             expected.add(shaped)
     return expected
 
@@ -100,12 +122,40 @@ def test_variant_type_checks(bake: Bake, answers: Answers, tmp_path_factory: pyt
     assert deptry.returncode == 0, deptry.stdout + deptry.stderr
 
 
-def test_manifest_names_real_paths_and_every_entry_can_apply() -> None:
-    """Unowned files ship in every variant, so a file is unused only if its owners never apply."""
-    manifest = tomllib.loads((PROJECT / MANIFEST).read_text())
+def test_manifest_names_real_paths_and_every_feature_can_apply() -> None:
+    """Paths listed nowhere ship in every variant, so a path is unused only if its features never apply."""
     variants = [DEFAULTS | answers for answers in all_variants()]
-    for entry in manifest["entry"]:
-        assert set(entry["when"]) <= set(CONTEXT), entry["when"]
-        assert any(all(answers[key] == value for key, value in entry["when"].items()) for answers in variants)
-        for path in [*entry.get("keep", []), *entry.get("move", {})]:
-            assert (PROJECT / path.replace("{slug}", "{{cookiecutter.project_slug}}")).exists(), path
+    baked_paths = set().union(*(expected_files(answers) for answers in variants))
+    for feature in manifest()["feature"]:
+        assert set(feature["when"]) <= set(CONTEXT), feature["when"]
+        assert any(
+            all(
+                answers[key] in value if isinstance(value, list) else answers[key] == value
+                for key, value in feature["when"].items()
+            )
+            for answers in variants
+        ), feature["when"]
+        for path in feature["paths"]:
+            final = path.format(slug=SLUG)
+            assert any(baked == final or baked.startswith(f"{final}/") for baked in baked_paths), path
+
+
+def test_variant_tags_are_the_choices_of_cookiecutter_json() -> None:
+    variants = manifest()["variants"]
+    assert {name: values for name, values in variants.items() if name != "flavour"} == {
+        name: value for name, value in CONTEXT.items() if isinstance(value, list)
+    }
+    assert set(variants["flavour"]) == set(CONTEXT["framework"])
+
+
+def test_every_variant_file_is_used_by_some_answers() -> None:
+    tagged = {
+        path for path in files_of(PROJECT) if any(shaped_name(part, DEFAULTS) != part for part in path.split("/"))
+    }
+    used = {
+        path
+        for answers in all_variants()
+        for path in tagged
+        if None not in [shaped_name(part, DEFAULTS | answers) for part in path.split("/")]
+    }
+    assert tagged - used == set()
