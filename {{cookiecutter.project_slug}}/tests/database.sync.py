@@ -1,10 +1,12 @@
+{# Generated from database.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Throwaway databases on the test server, created and dropped through the app's driver."""
 
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import NullPool, create_engine, make_url
+import sqlalchemy
+from sqlalchemy import NullPool, make_url
 
 from {{ cookiecutter.project_slug }}.core.db import engine_url
 {%- if cookiecutter.database == "postgresql" %}
@@ -20,7 +22,7 @@ DROP = "DROP DATABASE IF EXISTS `{name}`"
 
 
 def _execute(server_url: str, statement: str) -> None:
-    engine = create_engine(engine_url(server_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    engine = sqlalchemy.create_engine(engine_url(server_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql(statement)

@@ -1,3 +1,4 @@
+{# Generated from test_database.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """The engine and unit of work against the real database: commits, rollbacks, UTC, connection setup."""
 
 import secrets

@@ -49,10 +49,13 @@ class Cache:
         self.settings = settings
         self.prefix = f"{key_prefix}:cache:"
         self.stats = CacheStats()
+        {#- sync: # Requests run in several threads: counting is read, add, write. #}
+        {#- sync: self._stats_lock = Lock() #}
         self._store_and_unlock = client.register_script(STORE_AND_UNLOCK)
         # Deletions Redis missed while it was unavailable (key names; key prefixes as glob patterns).
         self._pending_names: set[str] = set()
         self._pending_patterns: set[str] = set()
+        {#- sync: self._pending_lock = Lock() #}
 
     def full_key(self, key: str) -> str:
         """The Redis key behind a cache key."""
@@ -189,11 +192,13 @@ class Cache:
 
     def _remember_deletion(self, *, names: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
         """Keep a missed deletion for retry, so the entry is not served after Redis comes back."""
+        {#- sync block: with self._pending_lock: #}
         self._pending_names.update(names)
         self._pending_patterns.update(patterns)
         if len(self._pending_names) > MAX_PENDING_DELETIONS:
             self._pending_names.clear()
             self._pending_patterns = {glob_escape(self.prefix) + "*"}
+        {#- end sync block #}
 
     async def _retry_deletions(self) -> None:
         """Carry out the deletions Redis missed, before the call that follows reads anything."""
@@ -209,8 +214,10 @@ class Cache:
             await guarded(self.breaker, delete_all)
         except DependencyUnavailable:
             return
+        {#- sync block: with self._pending_lock: #}
         self._pending_names.difference_update(names)
         self._pending_patterns.difference_update(patterns)
+        {#- end sync block #}
         logger.info("cache deletions retried", keys=len(names), prefixes=len(patterns))
 
     async def _unlink_matching(self, pattern: str) -> int:
@@ -226,7 +233,9 @@ class Cache:
         return deleted
 
     def _count(self, outcome: Outcome) -> None:
+        {#- sync block: with self._stats_lock: #}
         setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+        {#- end sync block #}
 
     async def _lookup(self, name: str, type_: type[T]) -> tuple[T | Missing, bool]:
         """The value at `name` and whether it is fresh: its remaining life exceeds the stale period."""

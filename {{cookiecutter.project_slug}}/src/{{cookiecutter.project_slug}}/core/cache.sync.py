@@ -1,3 +1,4 @@
+{# Generated from cache.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """A JSON cache in Redis: values expire, one caller at a time recomputes a key, and a dead server is a miss."""
 
 import secrets

@@ -39,7 +39,8 @@ class FlagStore:
         self._cache_seconds = settings.cache_seconds
         self._overrides: dict[str, FlagRule] = {}
         self._expires_at = float("-inf")
-        # One refresh at a time: the tasks that find the copy expired wait for a single HGETALL.
+        # One refresh at a time: the tasks that find the copy expired wait for a single HGETALL.  {#- async only #}
+        {#- sync: # One refresh at a time: the threads that find the copy expired wait for a single HGETALL. #}
         self._refresh_lock = asyncio.Lock()
         self._warned: set[str] = set()
 
@@ -94,7 +95,8 @@ class FlagStore:
             return self._overrides
         async with self._refresh_lock:
             if time.monotonic() < self._expires_at:
-                return self._overrides  # refreshed by the task we waited for
+                return self._overrides  # refreshed by the task we waited for  {#- async only #}
+                {#- sync: return self._overrides  # refreshed by the thread we waited for #}
             try:
                 stored = await guarded(self._breaker, lambda: self._redis.hgetall(self.key))
             except DependencyUnavailable:

@@ -1,3 +1,4 @@
+{# Generated from flags.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Feature flags: declared with their defaults in settings, overridden at runtime in Redis.
 
 All overrides live in one hash, `{key_prefix}:flags` (field: flag name, value: the rule as
@@ -149,7 +150,6 @@ FlagCommand = Callable[[FlagStore], T]
 
 def run_flag_command(settings: Settings, command: FlagCommand[T]) -> T:
     """Run `command` on a store with a connection of its own, then close it (for the CLI)."""
-
     redis = create_redis(settings)
     breaker = create_breaker(settings)
     store = FlagStore(redis, breaker, key_prefix=settings.redis.key_prefix, settings=settings.flags)

@@ -42,15 +42,17 @@ class RateLimiter:
             "auth": parse_policy(settings.auth),
         }
         # The URL only selects the storage class: connections come from the app's own pool.
-        # Passed through a dict because limits types its options as scalars.
-        options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+        # Passed through a dict because limits types its options as scalars.  {#- async only #}
+        options: dict[str, Any] = {"connection_pool": redis.connection_pool}  {#- async only #}
         storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
+            "async+redis://",  {#- async only #}
+            implementation="redispy",  {#- async only #}
+            {#- sync: "redis://", #}
+            {#- sync: connection_pool=redis.connection_pool, #}
             key_prefix=f"{key_prefix}:ratelimit",
             # Redis errors stay RedisError, which `guarded` counts as the server failing.
             wrap_exceptions=False,
-            **options,
+            **options,  {#- async only #}
         )
         self._strategy = MovingWindowRateLimiter(storage)
 

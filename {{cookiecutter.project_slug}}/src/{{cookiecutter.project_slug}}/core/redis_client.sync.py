@@ -1,3 +1,4 @@
+{# Generated from redis_client.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """The Redis client: one connection pool per process, short timeouts so a dead server fails fast."""
 
 from collections.abc import Callable

@@ -1,3 +1,4 @@
+{# Generated from repository.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Generic data access for one table. Repositories flush but never commit: the unit of work does."""
 
 from typing import ClassVar, Generic, TypeVar
@@ -36,7 +37,7 @@ class Repository(Generic[ModelT]):
         order = sort_order(self.model, query.sort or self.default_sort, self.sortable)
         # The total rides along with each row (a window count): one round trip instead of two.
         counted = select(self.model, func.count().over()).where(*conditions)
-        rows = (self.session.execute(counted.order_by(*order).offset(query.offset).limit(query.size))).all()
+        rows = self.session.execute(counted.order_by(*order).offset(query.offset).limit(query.size)).all()
         if rows:
             total = rows[0][1]
         else:  # past the last page (or nothing matches): count separately

@@ -1,3 +1,4 @@
+{# Generated from resources.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Everything the process holds open, built once from settings and closed on shutdown."""
 
 from dataclasses import dataclass

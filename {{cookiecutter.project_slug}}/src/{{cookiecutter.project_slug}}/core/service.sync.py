@@ -1,3 +1,4 @@
+{# Generated from service.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """The five verbs of a resource over its repository. Services flush, never commit."""
 
 from typing import Any, ClassVar, Generic, TypeVar

@@ -1,3 +1,4 @@
+{# Generated from env.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Alembic's entry point: migrate through the app's own engine (and its connection settings)."""
 
 from alembic import context

@@ -1,3 +1,4 @@
+{# Generated from repository.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 

@@ -1,7 +1,8 @@
 """Logins, refreshes and logouts over sessions of rotating refresh tokens; the per-request caller.
 
-The service flushes, never commits: the request's unit of work does. Password hashing runs in a
-thread, so a login never stalls the event loop.
+The service flushes, never commits: the request's unit of work does. Password hashing runs in a  {#- async only #}
+thread, so a login never stalls the event loop.  {#- async only #}
+{#- sync: The service flushes, never commits: the request's unit of work does. #}
 """
 
 import asyncio

@@ -1,3 +1,4 @@
+{# Generated from service.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Logins, refreshes and logouts over sessions of rotating refresh tokens; the per-request caller.
 
 The service flushes, never commits: the request's unit of work does.

@@ -1,3 +1,4 @@
+{# Generated from cached_service.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Items read through the cache: the pattern for caching a resource's reads."""
 
 from sqlalchemy.orm import Session

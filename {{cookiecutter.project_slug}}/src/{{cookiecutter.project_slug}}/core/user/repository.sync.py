@@ -1,3 +1,4 @@
+{# Generated from repository.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 from sqlalchemy import select
 
 from {{ cookiecutter.project_slug }}.core.repository import Repository

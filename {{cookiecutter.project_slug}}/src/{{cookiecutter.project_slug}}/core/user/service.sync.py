@@ -1,3 +1,4 @@
+{# Generated from service.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Accounts: registration under the password policy, and what admins change (roles, activity)."""
 
 from collections.abc import Iterable
