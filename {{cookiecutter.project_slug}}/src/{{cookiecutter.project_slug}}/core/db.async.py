@@ -9,76 +9,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
+from {{ cookiecutter.project_slug }}.core.dialect import (
+    CONNECT_ARGS,
+    CONNECT_TIMEOUT_ARG,
+    CONNECTION_EVENTS,
+    DRIVER,
+    READ_OPTIONS,
+    VERSION_QUERY,
+)
 from {{ cookiecutter.project_slug }}.core.errors import AppError
 from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
 from {{ cookiecutter.project_slug }}.core.migrations import migration_status, schema_revisions
 from {{ cookiecutter.project_slug }}.settings import Settings
-{%- if cookiecutter.database == "postgresql" %}
-
-DRIVER = "postgresql+asyncpg"
-VERSION_QUERY = "SHOW server_version"
-CONNECT_TIMEOUT_ARG = "timeout"
-# Sessions run in UTC whatever the server's default, so now() and timestamps agree everywhere.
-CONNECT_ARGS: dict[str, Any] = {"server_settings": {"timezone": "UTC"}}
-
-
-def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-    """Connect, reporting a refused or timed-out socket as a database error.
-
-    asyncpg raises those as bare OSErrors, which SQLAlchemy passes through untranslated.
-    """
-    try:
-        return dialect.connect(*cargs, **cparams)
-    except OSError as exc:
-        raise dialect.loaded_dbapi.OperationalError(str(exc)) from exc
-
-
-CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"do_connect": _connect}
-# Reads outside a unit of work need no transaction: no BEGIN and ROLLBACK round trips.
-READ_OPTIONS: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
-{%- elif cookiecutter.database == "mysql" %}
-
-DRIVER = "mysql+aiomysql"
-VERSION_QUERY = "SELECT version()"
-CONNECT_TIMEOUT_ARG = "connect_timeout"
-# 4-byte UTF-8 (emoji), UTC sessions and strict mode (bad values fail instead of being truncated).
-CONNECT_ARGS: dict[str, Any] = {
-    "charset": "utf8mb4",
-    "init_command": "SET time_zone = '+00:00', sql_mode = 'TRADITIONAL'",
-}
-# Everything is set by CONNECT_ARGS.
-CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {}
-# As they are: the driver would switch autocommit on and off again, a round trip each way.
-READ_OPTIONS: dict[str, Any] = {}
-{%- else %}
-
-DRIVER = "sqlite+aiosqlite"
-VERSION_QUERY = "SELECT sqlite_version()"
-# sqlite3 opens files, not connections: wait this long for a locked database instead.
-CONNECT_TIMEOUT_ARG = "timeout"
-CONNECT_ARGS: dict[str, Any] = {}
-
-
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Enforce foreign keys, use WAL (readers never block the writer) and leave BEGIN to SQLAlchemy.
-
-    The driver's own implicit transactions would break SAVEPOINT and transactional DDL.
-    """
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
-
-
-def _on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
-
-
-CONNECTION_EVENTS: dict[str, Callable[..., Any]] = {"connect": _on_connect, "begin": _on_begin}
-# As they are: AUTOCOMMIT would hand transactions back to sqlite3 when the connection is returned.
-READ_OPTIONS: dict[str, Any] = {}
-{%- endif %}
 
 
 def engine_url(database_url: str) -> URL:
