@@ -27,7 +27,8 @@ TEMPLATE = "{{cookiecutter.project_slug}}"
 MANIFEST = "template-manifest.toml"
 DOMAIN_ORDER = ["item", "user", "auth"]
 DOMAIN_LAYER = 2
-LAYERS = {"settings": 0, "core": 1, "web": 3, "worker": 3, "cli": 4, "__main__": 4, "migrations": 4}
+# `resources` composes core for the adapters (web, cli, worker), so it sits just below them.
+LAYERS = {"settings": 0, "core": 1, "resources": 3, "web": 3, "worker": 3, "cli": 4, "__main__": 4, "migrations": 4}
 TOP_FILES = 10
 MAX_IFS = 3
 JINJA_IF = re.compile(r"\{%[-+]?\s*if\b")

@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 
+from {{ cookiecutter.project_slug }}.cli.admin import make_admin
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate
-from {{ cookiecutter.project_slug }}.core.user.service import create_admin
+from {{ cookiecutter.project_slug }}.resources import run_with_resources
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 REGISTER = "/api/v1/auth/register"
@@ -63,6 +64,11 @@ def as_admin(client: httpx.Client) -> httpx.Client:
     """The same client, every request of which now carries a new admin's access token."""
     client.headers.update(sign_up(client, admin=True).headers)
     return client
+
+
+def create_admin(settings: Settings, data: UserCreate) -> bool:
+    """What `create-admin` does, without the command line; True when the account was created."""
+    return run_with_resources(settings, lambda resources: make_admin(resources, data))
 
 
 def admin_headers(client: httpx.Client, settings: Settings) -> dict[str, str]:

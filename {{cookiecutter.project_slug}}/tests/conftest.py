@@ -23,7 +23,7 @@ from alembic import command
 from redis import Redis
 {%- endif %}
 
-from {{ cookiecutter.project_slug }}.core.migrations import alembic_config
+from {{ cookiecutter.project_slug }}.core.schema import alembic_config
 {%- set settings_names = ["Environment", "Settings"]
     + (["AuthSettings"] if cookiecutter.use_auth else [])
     + (["RedisSettings"] if cookiecutter.use_redis else [])

@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidCredentials, RefreshTokenReused{% if cookiecutter.database != "sqlite" %}, SessionEnded{% endif %}
 from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd, UserSession
-from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.auth.schemas import TokenPair
 from {{ cookiecutter.project_slug }}.core.auth.service import AuthService
 from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenCodec
 from {{ cookiecutter.project_slug }}.core.db import create_engine, create_session_factory, unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import {% if cookiecutter.database == "sqlite" %}AppError, {% endif %}ValidationFailed
 from {{ cookiecutter.project_slug }}.core.user.models import User
+from {{ cookiecutter.project_slug }}.core.user.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserCreate
-from {{ cookiecutter.project_slug }}.core.user.service import create_admin
 from {{ cookiecutter.project_slug }}.settings import Settings
+from tests.accounts import create_admin
 
 PASSWORD = "correct horse battery staple"
 PREFIX = f"auth-{secrets.token_hex(4)}-"

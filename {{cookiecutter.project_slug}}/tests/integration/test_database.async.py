@@ -10,7 +10,8 @@ from sqlalchemy import delete, event, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from {{ cookiecutter.project_slug }}.core.db import check_database, create_engine, create_session_factory, unit_of_work
+from {{ cookiecutter.project_slug }}.core.database_check import check_database
+from {{ cookiecutter.project_slug }}.core.db import create_engine, create_session_factory, unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.item.models import Item
 from {{ cookiecutter.project_slug }}.settings import Settings

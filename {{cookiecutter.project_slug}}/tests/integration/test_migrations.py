@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from {{ cookiecutter.project_slug }}.cli import cli
-from {{ cookiecutter.project_slug }}.core.migrations import migration_status
+from {{ cookiecutter.project_slug }}.core.schema import migration_status
 from {{ cookiecutter.project_slug }}.settings import get_settings
 from tests.conftest import DatabaseFactory
 

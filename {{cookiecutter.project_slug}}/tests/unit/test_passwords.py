@@ -3,8 +3,8 @@
 import bcrypt
 import pytest
 
-from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher, PasswordPolicy
 from {{ cookiecutter.project_slug }}.core.errors import ValidationFailed
+from {{ cookiecutter.project_slug }}.core.user.passwords import PasswordHasher, PasswordPolicy
 from {{ cookiecutter.project_slug }}.settings import AuthSettings
 
 PASSWORD = "correct horse battery staple"

@@ -33,7 +33,7 @@ from {{ cookiecutter.project_slug }}.web.deps import SessionDep
 from tests.web.types import ClientFactory
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.project_slug }}.core.resources import Resources
+    from {{ cookiecutter.project_slug }}.resources import Resources
 
 OPENAPI_PATH = "/openapi.json"
 # The peer every test request comes from: an address, as a real server sees (Starlette's default is "testclient").

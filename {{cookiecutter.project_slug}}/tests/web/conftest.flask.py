@@ -32,7 +32,7 @@ from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY, current_sess
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from {{ cookiecutter.project_slug }}.core.resources import Resources
+    from {{ cookiecutter.project_slug }}.resources import Resources
     from tests.web.types import ClientFactory
 
 OPENAPI_PATH = "/openapi/openapi.json"

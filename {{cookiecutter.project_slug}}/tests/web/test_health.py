@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from {{ cookiecutter.project_slug }}.core.migrations import migration_status
+from {{ cookiecutter.project_slug }}.core.schema import migration_status
 from {{ cookiecutter.project_slug }}.settings import Settings
 from tests.conftest import DatabaseFactory
 from tests.web.types import ClientFactory

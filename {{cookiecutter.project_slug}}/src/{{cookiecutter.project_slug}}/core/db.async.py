@@ -1,12 +1,11 @@
-"""The database: an async engine built from DATABASE_URL, sessions, the unit of work and its health."""
+"""The database: an async engine built from DATABASE_URL, sessions and the unit of work."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy import URL, Pool, QueuePool, event, make_url, text
+from sqlalchemy import URL, Pool, QueuePool, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.dialect import (
@@ -15,12 +14,12 @@ from {{ cookiecutter.project_slug }}.core.dialect import (
     CONNECTION_EVENTS,
     DRIVER,
     READ_OPTIONS,
-    VERSION_QUERY,
 )
 from {{ cookiecutter.project_slug }}.core.errors import AppError
-from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
-from {{ cookiecutter.project_slug }}.core.migrations import migration_status, schema_revisions
 from {{ cookiecutter.project_slug }}.settings import Settings
+
+# Opens a connection for one read outside any unit of work (see read_engine).
+Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 
 def engine_url(database_url: str) -> URL:
@@ -109,18 +108,3 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
     await run_after_commit(session)
     if kept is not None:
         raise kept
-
-
-async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:
-    """Server version, schema revision against the code's, and pool statistics."""
-    async with engine.connect() as connection:
-        version = await connection.scalar(text(VERSION_QUERY))
-        revisions = await connection.run_sync(schema_revisions)
-    details: dict[str, Any] = {
-        "server_version": str(version),
-        **migration_status(revisions),
-        **pool_status(engine.pool),
-    }
-    if require_migrations and details["migrations"] == "pending":
-        raise HealthCheckFailed("migrations are pending; run `{{ cookiecutter.project_slug }} db upgrade`", details)
-    return details

@@ -1,12 +1,11 @@
 {# Generated from db.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
-"""The database: a sync engine built from DATABASE_URL, sessions, the unit of work and its health."""
+"""The database: a sync engine built from DATABASE_URL, sessions and the unit of work."""
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
 
 import sqlalchemy
-from sqlalchemy import URL, Engine, Pool, QueuePool, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, Pool, QueuePool, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,12 +16,12 @@ from {{ cookiecutter.project_slug }}.core.dialect import (
     CONNECTION_EVENTS,
     DRIVER,
     READ_OPTIONS,
-    VERSION_QUERY,
 )
 from {{ cookiecutter.project_slug }}.core.errors import AppError
-from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
-from {{ cookiecutter.project_slug }}.core.migrations import migration_status, schema_revisions
 from {{ cookiecutter.project_slug }}.settings import Settings
+
+# Opens a connection for one read outside any unit of work (see read_engine).
+Connect = Callable[[], AbstractContextManager[Connection]]
 
 
 def engine_url(database_url: str) -> URL:
@@ -111,18 +110,3 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
     run_after_commit(session)
     if kept is not None:
         raise kept
-
-
-def check_database(engine: Engine, *, require_migrations: bool) -> dict[str, Any]:
-    """Server version, schema revision against the code's, and pool statistics."""
-    with engine.connect() as connection:
-        version = connection.scalar(text(VERSION_QUERY))
-        revisions = schema_revisions(connection)
-    details: dict[str, Any] = {
-        "server_version": str(version),
-        **migration_status(revisions),
-        **pool_status(engine.pool),
-    }
-    if require_migrations and details["migrations"] == "pending":
-        raise HealthCheckFailed("migrations are pending; run `{{ cookiecutter.project_slug }} db upgrade`", details)
-    return details

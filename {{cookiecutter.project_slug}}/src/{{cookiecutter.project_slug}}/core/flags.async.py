@@ -9,8 +9,8 @@ defaults, and writes fail with ServiceUnavailable.
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
@@ -19,11 +19,9 @@ from redis.asyncio.client import Pipeline
 from {{ cookiecutter.project_slug }}.core.errors import NotFound, ServiceUnavailable
 from {{ cookiecutter.project_slug }}.core.flag_rules import FlagRule, FlagState, evaluate
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
-from {{ cookiecutter.project_slug }}.core.redis_client import create_breaker, create_redis, guarded
+from {{ cookiecutter.project_slug }}.core.redis_client import guarded
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
-from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
-
-T = TypeVar("T")
+from {{ cookiecutter.project_slug }}.settings import FlagSettings
 
 logger = get_logger(__name__)
 
@@ -143,22 +141,3 @@ def parse_overrides(stored: Mapping[bytes | str, bytes | str], *, declared: Mapp
         except ValidationError as exc:
             logger.warning("invalid feature flag override ignored", flag=name, error=str(exc))
     return overrides
-
-
-# A CLI command: a function of a store, run by run_flag_command.
-FlagCommand = Callable[[FlagStore], Awaitable[T]]
-
-
-def run_flag_command(settings: Settings, command: FlagCommand[T]) -> T:
-    """Run `command` on a store with a connection of its own, then close it (for the CLI)."""
-
-    async def run() -> T:
-        redis = create_redis(settings)
-        breaker = create_breaker(settings)
-        store = FlagStore(redis, breaker, key_prefix=settings.redis.key_prefix, settings=settings.flags)
-        try:
-            return await command(store)
-        finally:
-            await redis.aclose()
-
-    return asyncio.run(run())

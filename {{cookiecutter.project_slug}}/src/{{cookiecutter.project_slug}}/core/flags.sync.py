@@ -11,7 +11,7 @@ defaults, and writes fail with ServiceUnavailable.
 import time
 from collections.abc import Callable, Mapping
 from threading import Lock
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 from redis import Redis
@@ -20,11 +20,9 @@ from redis.client import Pipeline
 from {{ cookiecutter.project_slug }}.core.errors import NotFound, ServiceUnavailable
 from {{ cookiecutter.project_slug }}.core.flag_rules import FlagRule, FlagState, evaluate
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
-from {{ cookiecutter.project_slug }}.core.redis_client import create_breaker, create_redis, guarded
+from {{ cookiecutter.project_slug }}.core.redis_client import guarded
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
-from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
-
-T = TypeVar("T")
+from {{ cookiecutter.project_slug }}.settings import FlagSettings
 
 logger = get_logger(__name__)
 
@@ -142,18 +140,3 @@ def parse_overrides(stored: Mapping[bytes | str, bytes | str], *, declared: Mapp
         except ValidationError as exc:
             logger.warning("invalid feature flag override ignored", flag=name, error=str(exc))
     return overrides
-
-
-# A CLI command: a function of a store, run by run_flag_command.
-FlagCommand = Callable[[FlagStore], T]
-
-
-def run_flag_command(settings: Settings, command: FlagCommand[T]) -> T:
-    """Run `command` on a store with a connection of its own, then close it (for the CLI)."""
-    redis = create_redis(settings)
-    breaker = create_breaker(settings)
-    store = FlagStore(redis, breaker, key_prefix=settings.redis.key_prefix, settings=settings.flags)
-    try:
-        return command(store)
-    finally:
-        redis.close()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPBearer
 
+from {{ cookiecutter.project_slug }}.core.auth.accounts import AccountService
 from {{ cookiecutter.project_slug }}.core.auth.errors import AuthenticationRequired, InvalidToken, MissingRole
 from {{ cookiecutter.project_slug }}.core.auth.service import AuthService, load_principal
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
@@ -20,7 +21,7 @@ from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep, SessionDep
 
 if TYPE_CHECKING:
     from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
-    from {{ cookiecutter.project_slug }}.core.resources import Resources
+    from {{ cookiecutter.project_slug }}.resources import Resources
 
 
 class BearerCaller(HTTPBearer):
@@ -77,9 +78,14 @@ async def get_user_service(session: SessionDep, resources: ResourcesDep) -> User
     return UserService(session, resources.passwords)
 
 
+async def get_account_service(session: SessionDep, resources: ResourcesDep) -> AccountService:
+    return AccountService(session, resources.passwords)
+
+
 async def get_auth_service(session: SessionDep, resources: ResourcesDep) -> AuthService:
     return AuthService(session, resources.passwords, resources.tokens)
 
 
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]

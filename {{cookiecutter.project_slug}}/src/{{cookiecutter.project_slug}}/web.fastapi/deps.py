@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.project_slug }}.core.db import unit_of_work
-from {{ cookiecutter.project_slug }}.core.resources import Resources
+from {{ cookiecutter.project_slug }}.resources import Resources
 
 
 # Dependencies are `async def` even without awaiting: FastAPI runs plain `def` ones in a thread.

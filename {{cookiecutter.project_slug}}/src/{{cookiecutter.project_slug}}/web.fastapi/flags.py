@@ -19,7 +19,7 @@ def current_user_id(request: Request) -> str | int | None:
 async def flag_enabled(request: Request, name: str) -> bool:
     """Whether flag `name` is on for this request's caller, for handlers that branch on it."""
     resources = await get_resources(request)
-    return await resources.flags.is_enabled(name, current_user_id(request))
+    return await resources.redis.flags.is_enabled(name, current_user_id(request))
 
 
 def require_flag(name: str) -> params.Depends:

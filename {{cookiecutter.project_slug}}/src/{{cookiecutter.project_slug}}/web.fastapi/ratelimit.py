@@ -26,7 +26,7 @@ def rate_limit(policy: Policy) -> params.Depends:
 
     async def check_rate_limit(request: Request, resources: ResourcesDep) -> None:
         key = limit_key(user_id=getattr(request.state, "user_id", None), client_ip=request.state.client_ip)
-        state = await resources.limiter.hit(policy, key)
+        state = await resources.redis.limiter.hit(policy, key)
         if state is not None:
             _remember(request, state)
 

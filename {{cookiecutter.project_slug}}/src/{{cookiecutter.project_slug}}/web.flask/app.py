@@ -8,10 +8,10 @@ from flask_openapi3.openapi import OpenAPI
 
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging, get_logger
-from {{ cookiecutter.project_slug }}.core.resources import Resources, open_resources
 {%- if cookiecutter.use_auth and cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 {%- endif %}
+from {{ cookiecutter.project_slug }}.resources import Resources, open_resources
 from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
 {%- if cookiecutter.use_auth and cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.web.auth import SECURITY_SCHEMES, register_role_guards

@@ -15,6 +15,7 @@ from flask import Flask, g, request
 from flask_openapi3.models.security_scheme import SecurityScheme
 from flask_openapi3.types import SecuritySchemesDict
 
+from {{ cookiecutter.project_slug }}.core.auth.accounts import AccountService
 from {{ cookiecutter.project_slug }}.core.auth.errors import AuthenticationRequired, InvalidToken, MissingRole
 from {{ cookiecutter.project_slug }}.core.auth.service import AuthService, load_principal
 from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
@@ -116,6 +117,10 @@ def register_role_guards(app: Flask, guards: Mapping[str, Sequence[Role]]) -> No
 
 def user_service() -> UserService:
     return UserService(current_session(), current_resources().passwords)
+
+
+def account_service() -> AccountService:
+    return AccountService(current_session(), current_resources().passwords)
 
 
 def auth_service() -> AuthService:

@@ -3,7 +3,7 @@
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.core.resources import Resources
+from {{ cookiecutter.project_slug }}.resources import Resources
 
 # Where create_app keeps the process's resources, in `app.extensions`.
 RESOURCES_KEY = "resources"

@@ -25,7 +25,7 @@ def current_user_id() -> str | int | None:
 
 def flag_enabled(name: str) -> bool:
     """Whether flag `name` is on for this request's caller, for views that branch on it."""
-    return current_resources().flags.is_enabled(name, current_user_id())
+    return current_resources().redis.flags.is_enabled(name, current_user_id())
 
 
 def flag_required(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

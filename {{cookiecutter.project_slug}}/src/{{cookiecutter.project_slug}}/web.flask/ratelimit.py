@@ -58,7 +58,7 @@ def rate_limited(policy: Policy) -> Callable[[Callable[P, R]], Callable[P, R]]:
 def check_rate_limit(policy: Policy) -> None:
     """Count the current request against `policy`; raises RateLimited when it is used up."""
     key = limit_key(user_id=g.get("user_id"), client_ip=g.client_ip)
-    state = current_resources().limiter.hit(policy, key)
+    state = current_resources().redis.limiter.hit(policy, key)
     if state is None:
         return
     earlier: RateLimitState | None = g.get(STATE_KEY)

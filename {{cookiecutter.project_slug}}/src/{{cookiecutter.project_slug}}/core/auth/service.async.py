@@ -6,27 +6,23 @@ thread, so a login never stalls the event loop.  {#- async only #}
 """
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidCredentials, RefreshTokenReused, SessionEnded
 from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd, UserSession
-from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.auth.principal import PRINCIPAL_QUERY, principal_parameters
 from {{ cookiecutter.project_slug }}.core.auth.repository import SessionRepository
 from {{ cookiecutter.project_slug }}.core.auth.schemas import TokenPair
 from {{ cookiecutter.project_slug }}.core.auth.tokens import IssuedToken, TokenClaims, TokenCodec, TokenType, fingerprint
+from {{ cookiecutter.project_slug }}.core.db import Connect
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 from {{ cookiecutter.project_slug }}.core.models import utcnow
 from {{ cookiecutter.project_slug }}.core.user.models import User
+from {{ cookiecutter.project_slug }}.core.user.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.user.repository import UserRepository
 from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserRead
-
-# Opens a connection for one read outside any unit of work (Resources.connect).
-Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 logger = get_logger(__name__)
 

@@ -4,28 +4,23 @@
 The service flushes, never commits: the request's unit of work does.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidCredentials, RefreshTokenReused, SessionEnded
 from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd, UserSession
-from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.auth.principal import PRINCIPAL_QUERY, principal_parameters
 from {{ cookiecutter.project_slug }}.core.auth.repository import SessionRepository
 from {{ cookiecutter.project_slug }}.core.auth.schemas import TokenPair
 from {{ cookiecutter.project_slug }}.core.auth.tokens import IssuedToken, TokenClaims, TokenCodec, TokenType, fingerprint
+from {{ cookiecutter.project_slug }}.core.db import Connect
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
 from {{ cookiecutter.project_slug }}.core.models import utcnow
 from {{ cookiecutter.project_slug }}.core.user.models import User
+from {{ cookiecutter.project_slug }}.core.user.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.user.repository import UserRepository
 from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserRead
-
-# Opens a connection for one read outside any unit of work (Resources.connect).
-Connect = Callable[[], AbstractContextManager[Connection]]
 
 logger = get_logger(__name__)
 

@@ -5,18 +5,13 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd
-from {{ cookiecutter.project_slug }}.core.auth.passwords import PasswordHasher
-from {{ cookiecutter.project_slug }}.core.auth.repository import SessionRepository
-from {{ cookiecutter.project_slug }}.core.db import create_engine, create_session_factory, unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
-from {{ cookiecutter.project_slug }}.core.models import utcnow
 from {{ cookiecutter.project_slug }}.core.service import CrudService
 from {{ cookiecutter.project_slug }}.core.user.models import User
+from {{ cookiecutter.project_slug }}.core.user.passwords import PasswordHasher
 from {{ cookiecutter.project_slug }}.core.user.repository import UserRepository
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserCreate, UserUpdate
-from {{ cookiecutter.project_slug }}.settings import Settings
 
 
 class UserService(CrudService[User, UserCreate, UserUpdate]):
@@ -26,7 +21,6 @@ class UserService(CrudService[User, UserCreate, UserUpdate]):
     def __init__(self, session: AsyncSession, passwords: PasswordHasher) -> None:
         super().__init__(session)
         self.passwords = passwords
-        self.sessions = SessionRepository(session)
 
     async def create(self, data: UserCreate, *, roles: Iterable[Role] = ()) -> User:
         """Register an account.
@@ -42,7 +36,7 @@ class UserService(CrudService[User, UserCreate, UserUpdate]):
             raise Conflict("An account with this email already exists.") from None
 
     async def update(self, id_: int, data: UserUpdate, *, actor_id: int | None = None) -> User:
-        """Change roles or activity. Deactivating ends every session of the user at once.
+        """Change roles or activity.
 
         Admins cannot deactivate themselves or give up their own admin role (Conflict, 409), so a
         service always keeps the admin who could undo a mistake.
@@ -54,8 +48,6 @@ class UserService(CrudService[User, UserCreate, UserUpdate]):
             raise Conflict("Admins cannot deactivate themselves or remove their own admin role; ask another admin.")
         if "roles" in changes:
             user.roles = tuple(changes["roles"])
-        if changes.get("is_active") is False and user.is_active:
-            await self.sessions.revoke_all(user.id, SessionEnd.DEACTIVATED, utcnow())
         user.is_active = changes.get("is_active", user.is_active)
         await self.repository.flush()
         return user
@@ -69,18 +61,3 @@ class UserService(CrudService[User, UserCreate, UserUpdate]):
         user.is_active = True
         await self.repository.flush()
         return user, False
-
-
-def create_admin(settings: Settings, data: UserCreate) -> bool:
-    """`create-admin` on the command line: make_admin in a unit of work of its own; True when created."""
-
-    async def run() -> bool:
-        engine = create_engine(settings)
-        try:
-            async with unit_of_work(create_session_factory(engine)) as session:
-                _, created = await UserService(session, PasswordHasher(settings.auth)).make_admin(data)
-            return created
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())

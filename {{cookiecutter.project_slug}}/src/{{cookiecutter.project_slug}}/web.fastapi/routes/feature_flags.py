@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/feature-flags", tags=["feature-flags"])
 
 
 async def get_flag_store(resources: ResourcesDep) -> FlagStore:
-    return resources.flags
+    return resources.redis.flags
 
 
 FlagStoreDep = Annotated[FlagStore, Depends(get_flag_store)]

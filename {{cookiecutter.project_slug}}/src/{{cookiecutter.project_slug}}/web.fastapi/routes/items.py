@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/items", tags=["items"])
 
 async def get_item_service(session: SessionDep, resources: ResourcesDep) -> CachedItemService:
     """Items read through the cache; updates and deletes forget the cached copy once they commit."""
-    return CachedItemService(session, resources.cache)
+    return CachedItemService(session, resources.redis.cache)
 
 
 ItemServiceDep = Annotated[CachedItemService, Depends(get_item_service)]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserListQuery, UserPage, UserRead, UserUpdate
-from {{ cookiecutter.project_slug }}.web.auth import AdminUser, CurrentUser, UserServiceDep, require_roles
+from {{ cookiecutter.project_slug }}.web.auth import AccountServiceDep, AdminUser, CurrentUser, require_roles
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -21,17 +21,17 @@ async def read_me(user: CurrentUser) -> Response:
 
 
 @router.get("", dependencies=ADMINS_ONLY)
-async def list_users(service: UserServiceDep, query: Annotated[UserListQuery, Query()]) -> UserPage:
+async def list_users(service: AccountServiceDep, query: Annotated[UserListQuery, Query()]) -> UserPage:
     """A page of users, optionally filtered by email or activity and sorted."""
     return UserPage.model_validate(await service.list(query))
 
 
 @router.get("/{user_id}", dependencies=ADMINS_ONLY)
-async def get_user(service: UserServiceDep, user_id: UserId) -> UserRead:
+async def get_user(service: AccountServiceDep, user_id: UserId) -> UserRead:
     return UserRead.model_validate(await service.get(user_id))
 
 
 @router.patch("/{user_id}")
-async def update_user(service: UserServiceDep, user_id: UserId, body: UserUpdate, admin: AdminUser) -> UserRead:
+async def update_user(service: AccountServiceDep, user_id: UserId, body: UserUpdate, admin: AdminUser) -> UserRead:
     """Change roles, or deactivate (ending the user's sessions at once); not your own admin role or account."""
     return UserRead.model_validate(await service.update(user_id, body, actor_id=admin.id))

@@ -42,7 +42,7 @@ class FlagPath(BaseModel):
 
 
 def flag_store() -> FlagStore:
-    return current_resources().flags
+    return current_resources().redis.flags
 
 
 @router.get("", responses={200: FlagList})

@@ -29,7 +29,7 @@ class ItemPath(BaseModel):
 
 def item_service() -> CachedItemService:
     """Items read through the cache; updates and deletes forget the cached copy once they commit."""
-    return CachedItemService(current_session(), current_resources().cache)
+    return CachedItemService(current_session(), current_resources().redis.cache)
 {%- else %}
 
 

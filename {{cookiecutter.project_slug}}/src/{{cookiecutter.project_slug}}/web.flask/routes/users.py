@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserListQuery, UserPage, UserRead, UserUpdate
-from {{ cookiecutter.project_slug }}.web.auth import BEARER, current_user, login_required, require_roles, user_service
+from {{ cookiecutter.project_slug }}.web.auth import BEARER, account_service, current_user, login_required, require_roles
 
 router = APIBlueprint("users", __name__, url_prefix="/api/v1/users", abp_tags=[Tag(name="users")], abp_security=BEARER)
 
@@ -28,18 +28,18 @@ def read_me() -> dict[str, Any]:
 @require_roles(Role.ADMIN)
 def list_users(query: UserListQuery) -> dict[str, Any]:
     """A page of users, optionally filtered by email or activity and sorted."""
-    return UserPage.model_validate(user_service().list(query)).model_dump(mode="json")
+    return UserPage.model_validate(account_service().list(query)).model_dump(mode="json")
 
 
 @router.get("/<user_id>", responses={200: UserRead})
 @require_roles(Role.ADMIN)
 def get_user(path: UserPath) -> dict[str, Any]:
-    return UserRead.model_validate(user_service().get(path.user_id)).model_dump(mode="json")
+    return UserRead.model_validate(account_service().get(path.user_id)).model_dump(mode="json")
 
 
 @router.patch("/<user_id>", responses={200: UserRead})
 @require_roles(Role.ADMIN)
 def update_user(path: UserPath, body: UserUpdate) -> dict[str, Any]:
     """Change roles, or deactivate (ending the user's sessions at once); not your own admin role or account."""
-    user = user_service().update(path.user_id, body, actor_id=current_user().id)
+    user = account_service().update(path.user_id, body, actor_id=current_user().id)
     return UserRead.model_validate(user).model_dump(mode="json")

@@ -1,4 +1,4 @@
-"""Alembic, configured from settings: the schema's revision against the code's."""
+"""Alembic, configured from settings: where the schema stands against the code, and running migrations."""
 
 import sys
 from functools import cache
@@ -11,11 +11,6 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
 
-# Every model module, so that autogenerate compares the whole schema; add yours here.
-{%- if cookiecutter.use_auth %}
-from {{ cookiecutter.project_slug }}.core.auth import models as auth_models  # noqa: F401
-{%- endif %}
-from {{ cookiecutter.project_slug }}.core.item import models as item_models  # noqa: F401
 from {{ cookiecutter.project_slug }}.core.models import Base, UTCDateTime
 from {{ cookiecutter.project_slug }}.settings import Settings
 
@@ -84,7 +79,7 @@ def render_item(kind: str, value: Any, autogen_context: AutogenContext) -> str |
 
 
 def run_migrations(connection: Connection) -> None:
-    """Run the Alembic command in progress on `connection` (called from env.py)."""
+    """Run the Alembic command in progress on `connection` (called from env.py, which imports the models)."""
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

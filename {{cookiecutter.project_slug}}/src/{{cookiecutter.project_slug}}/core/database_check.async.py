@@ -1,0 +1,26 @@
+"""The database's readiness check: the server answers, the schema is the code's, the pool's figures."""
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from {{ cookiecutter.project_slug }}.core.db import pool_status
+from {{ cookiecutter.project_slug }}.core.dialect import VERSION_QUERY
+from {{ cookiecutter.project_slug }}.core.health_report import HealthCheckFailed
+from {{ cookiecutter.project_slug }}.core.schema import migration_status, schema_revisions
+
+
+async def check_database(engine: AsyncEngine, *, require_migrations: bool) -> dict[str, Any]:
+    """Server version, schema revision against the code's, and pool statistics."""
+    async with engine.connect() as connection:
+        version = await connection.scalar(text(VERSION_QUERY))
+        revisions = await connection.run_sync(schema_revisions)
+    details: dict[str, Any] = {
+        "server_version": str(version),
+        **migration_status(revisions),
+        **pool_status(engine.pool),
+    }
+    if require_migrations and details["migrations"] == "pending":
+        raise HealthCheckFailed("migrations are pending; run `{{ cookiecutter.project_slug }} db upgrade`", details)
+    return details
