@@ -27,7 +27,7 @@ from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 {%- endif %}
 from {{ cookiecutter.project_slug }}.core.health import HealthRegistry
 {%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.core.ratelimit import RateLimiter
+from {{ cookiecutter.project_slug }}.core.rate_limit import RateLimiter
 from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_breaker, create_redis
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker
 {%- endif %}

@@ -1,4 +1,4 @@
-"""Rate limits as route dependencies; the counting lives in core/ratelimit.py.
+"""Rate limits as route dependencies; the counting lives in core/rate_limit.py.
 
 A request counts against its user when `request.state.user_id` is set by the time the limit is
 checked (authentication does that in middleware, or in a dependency listed before the limit),

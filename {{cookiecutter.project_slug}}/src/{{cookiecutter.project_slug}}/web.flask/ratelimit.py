@@ -1,4 +1,4 @@
-"""Rate limits for blueprints and single views; the counting lives in core/ratelimit.py.
+"""Rate limits for blueprints and single views; the counting lives in core/rate_limit.py.
 
 A request counts against its user when `g.user_id` is set by the time the limit is checked
 (authentication does that in a `before_request` hook registered before the limits), otherwise

@@ -1,5 +1,7 @@
 """Items read through the cache: the pattern for caching a resource's reads."""
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.project_slug }}.core.cache import Cache
@@ -27,12 +29,8 @@ class CachedItemService(ItemService):
         return f"item:v{CACHE_VERSION}:{id_}"
 
     async def read(self, id_: int) -> ItemRead:
-        """The item as the API shows it; NotFound (404) if there is none, which is not cached."""
-
-        async def load() -> ItemRead:
-            return ItemRead.model_validate(await self.get(id_))
-
-        return await self.cache.get_or_set(self.cache_key(id_), ItemRead, load)
+        """The item as the API shows it, from the cache when it can; NotFound (404) is not cached."""
+        return await self.cache.get_or_set(self.cache_key(id_), ItemRead, partial(super().read, id_))
 
     async def update(self, id_: int, data: ItemUpdate) -> Item:
         item = await super().update(id_, data)

@@ -1,6 +1,8 @@
 {# Generated from cached_service.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Items read through the cache: the pattern for caching a resource's reads."""
 
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.project_slug }}.core.cache import Cache
@@ -28,12 +30,8 @@ class CachedItemService(ItemService):
         return f"item:v{CACHE_VERSION}:{id_}"
 
     def read(self, id_: int) -> ItemRead:
-        """The item as the API shows it; NotFound (404) if there is none, which is not cached."""
-
-        def load() -> ItemRead:
-            return ItemRead.model_validate(self.get(id_))
-
-        return self.cache.get_or_set(self.cache_key(id_), ItemRead, load)
+        """The item as the API shows it, from the cache when it can; NotFound (404) is not cached."""
+        return self.cache.get_or_set(self.cache_key(id_), ItemRead, partial(super().read, id_))
 
     def update(self, id_: int, data: ItemUpdate) -> Item:
         item = super().update(id_, data)

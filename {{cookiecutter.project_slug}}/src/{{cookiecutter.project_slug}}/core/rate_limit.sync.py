@@ -1,4 +1,4 @@
-{# Generated from ratelimit.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
+{# Generated from rate_limit.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Rate limits counted in Redis, so every process of the service shares them.
 
 Built on the `limits` library's moving window: a request is allowed when fewer than N requests
