@@ -19,7 +19,7 @@ from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
 from {{ cookiecutter.project_slug }}.web.auth import require_roles
 {%- endif %}
 {%- if cookiecutter.use_auth %}
-from {{ cookiecutter.project_slug }}.web.authentication import AuthenticationMiddleware
+from {{ cookiecutter.project_slug }}.web.bearer import AuthenticationMiddleware
 {%- endif %}
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers
 from {{ cookiecutter.project_slug }}.web.middleware import (
@@ -30,7 +30,7 @@ from {{ cookiecutter.project_slug }}.web.middleware import (
     TrustedHostMiddleware,
 )
 {%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.web.ratelimit import rate_limit
+from {{ cookiecutter.project_slug }}.web.rate_limit import rate_limit
 {%- endif %}
 {%- if cookiecutter.use_redis and cookiecutter.use_auth %}
 from {{ cookiecutter.project_slug }}.web.routes import auth, feature_flags, health, items, users

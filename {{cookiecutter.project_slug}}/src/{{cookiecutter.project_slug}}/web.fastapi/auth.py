@@ -1,6 +1,6 @@
 """Who is calling: `CurrentUser`, `OptionalUser`, `AdminUser` and `require_roles(...)` for routes.
 
-The bearer token was verified by web/authentication.py; here the caller is read from the database
+The bearer token was verified by web/bearer.py; here the caller is read from the database
 (one query per request), so a revoked session or a deactivated user is refused at once, and roles
 are the ones stored now, whatever the token says.
 """
@@ -16,7 +16,7 @@ from {{ cookiecutter.project_slug }}.core.auth.service import AuthService, load_
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
 from {{ cookiecutter.project_slug }}.core.user.service import UserService
-from {{ cookiecutter.project_slug }}.web.authentication import AUTH_STATE
+from {{ cookiecutter.project_slug }}.web.bearer import AUTH_STATE
 from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep, SessionDep
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class BearerCaller(HTTPBearer):
     """The caller of a request with a bearer token, as a dependency; None without a token if optional.
 
     An HTTPBearer, so that OpenAPI documents the scheme (the docs' Authorize button) on every route
-    that needs a caller. The token itself was read by web/authentication.py; only the caller is
+    that needs a caller. The token itself was read by web/bearer.py; only the caller is
     read here, from the state rather than through ResourcesDep: this runs on every such request.
     """
 

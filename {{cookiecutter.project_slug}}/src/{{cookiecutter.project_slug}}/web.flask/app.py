@@ -19,13 +19,13 @@ from {{ cookiecutter.project_slug }}.web.auth import SECURITY_SCHEMES, register_
 from {{ cookiecutter.project_slug }}.web.auth import SECURITY_SCHEMES
 {%- endif %}
 {%- if cookiecutter.use_auth %}
-from {{ cookiecutter.project_slug }}.web.authentication import register_authentication
+from {{ cookiecutter.project_slug }}.web.bearer import register_authentication
 {%- endif %}
 from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers, validation_problem
 from {{ cookiecutter.project_slug }}.web.middleware import register_middleware
 {%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.web.ratelimit import register_rate_limits
+from {{ cookiecutter.project_slug }}.web.rate_limit import register_rate_limits
 {%- endif %}
 {%- if cookiecutter.use_redis and cookiecutter.use_auth %}
 from {{ cookiecutter.project_slug }}.web.routes import auth, feature_flags, health, items, users

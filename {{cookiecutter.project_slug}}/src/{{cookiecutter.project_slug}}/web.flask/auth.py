@@ -1,6 +1,6 @@
 """Who is calling: `current_user()` and `optional_user()` in views; `@login_required` and `@require_roles(...)` on them.
 
-The bearer token was verified by web/authentication.py; here the caller is read from the database
+The bearer token was verified by web/bearer.py; here the caller is read from the database
 (one query per request, kept in `g`), so a revoked session or a deactivated user is refused at
 once, and roles are the ones stored now, whatever the token says.
 
@@ -22,7 +22,7 @@ from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
 from {{ cookiecutter.project_slug }}.core.user.service import UserService
-from {{ cookiecutter.project_slug }}.web.authentication import AUTH_KEY
+from {{ cookiecutter.project_slug }}.web.bearer import AUTH_KEY
 from {{ cookiecutter.project_slug }}.web.deps import current_resources, current_session
 from {{ cookiecutter.project_slug }}.web.guards import checked_first
 
@@ -98,7 +98,7 @@ def require_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
 def register_role_guards(app: Flask, guards: Mapping[str, Sequence[Role]]) -> None:
     """Refuse each request to a blueprint named in `guards` unless its caller holds that blueprint's roles.
 
-    One app-level hook keyed by `request.blueprint`, as in web/ratelimit.py: blueprints are
+    One app-level hook keyed by `request.blueprint`, as in web/rate_limit.py: blueprints are
     module-level objects, shared by every app built in the process, so hooks cannot be added to
     them per app. It runs before any view, and so before the request is validated.
     """
