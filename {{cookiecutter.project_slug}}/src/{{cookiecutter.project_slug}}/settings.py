@@ -38,6 +38,8 @@ MIN_SECRET_KEY_LENGTH = 32
 MIN_ARGON2_MEMORY_KIB = 19_456
 MIN_ARGON2_TIME_COST = 2
 {%- endif %}
+# The URL settings of the services this process connects to; deployed, each must be set.
+SERVICE_URLS = ["database_url"{% if cookiecutter.use_redis %}, "redis_url"{% endif %}]
 {%- if cookiecutter.database == "postgresql" %}
 DATABASE_SCHEMES = frozenset({"postgresql", "postgres"})
 {%- else %}
@@ -69,13 +71,31 @@ def _split_list(value: object) -> object:
 StrList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
 
-class AppSettings(BaseModel):
+class Section(BaseModel):
+    """A group of settings, set as `SECTION__FIELD`; it keeps its own rules.
+
+    `Settings` collects the sections' environment defaults and problems without knowing them.
+    """
+
+    def apply_environment_defaults(self, environment: Environment) -> None:
+        """Defaults that depend on ENVIRONMENT, applied only to the fields nothing set."""
+
+    def problems(self) -> list[str]:
+        """Unsafe values, each naming its variable and the rule; never a secret's value."""
+        return []
+
+
+class AppSettings(Section):
     name: str = "{{ cookiecutter.project_name }}"
     # OpenAPI docs at /docs; defaults to off in staging and production.
     docs_enabled: bool = True
 
+    def apply_environment_defaults(self, environment: Environment) -> None:
+        if "docs_enabled" not in self.model_fields_set:
+            self.docs_enabled = not environment.is_deployed
 
-class DatabaseSettings(BaseModel):
+
+class DatabaseSettings(Section):
     # Connections per process; staging and production default to 20 and no overflow (overflow
     # connections are closed as soon as they are returned, so busy periods reconnect constantly).
     pool_size: int = Field(default=5, ge=1)
@@ -90,10 +110,16 @@ class DatabaseSettings(BaseModel):
     echo: bool = False
     # Readiness fails while the schema is behind the code (run `{{ cookiecutter.project_slug }} db upgrade`).
     check_migrations: bool = True
+
+    def apply_environment_defaults(self, environment: Environment) -> None:
+        if environment.is_deployed and "pool_size" not in self.model_fields_set:
+            self.pool_size = 20
+        if environment.is_deployed and "max_overflow" not in self.model_fields_set:
+            self.max_overflow = 0
 {%- if cookiecutter.use_redis %}
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(Section):
     # Seconds to wait for connect and for each reply; short, so a dead server fails fast.
     connect_timeout: float = Field(default=1.0, gt=0)
     socket_timeout: float = Field(default=1.0, gt=0)
@@ -106,7 +132,7 @@ class RedisSettings(BaseModel):
     breaker_reset_seconds: float = Field(default=5.0, gt=0)
 
 
-class CacheSettings(BaseModel):
+class CacheSettings(Section):
     # Seconds a cached value is fresh.
     ttl: int = Field(default=60, ge=1)
     # Seconds an expired value is still served while one caller recomputes it.
@@ -115,7 +141,7 @@ class CacheSettings(BaseModel):
     lock_timeout: float = Field(default=5.0, gt=0)
 
 
-class RateLimitSettings(BaseModel):
+class RateLimitSettings(Section):
     enabled: bool = True
     # Limits in the `limits` notation: "100/minute", or several as "10/second;1000/day".
     default: str = "100/minute"
@@ -135,7 +161,7 @@ class RateLimitSettings(BaseModel):
         return value
 
 
-class FlagSettings(BaseModel):
+class FlagSettings(Section):
     # Every flag and its value when Redis holds no override, as JSON: {"new_search": false}.
     defaults: dict[str, bool] = Field(default_factory=dict)
     # Seconds a process reuses the overrides it read from Redis.
@@ -146,12 +172,18 @@ class FlagSettings(BaseModel):
     # Serve /api/v1/feature-flags; defaults to off in staging and production, where nothing guards it.
 {%- endif %}
     admin_api: bool = True
+{%- if not cookiecutter.use_auth %}
+
+    def apply_environment_defaults(self, environment: Environment) -> None:
+        if "admin_api" not in self.model_fields_set:
+            self.admin_api = not environment.is_deployed
+{%- endif %}
 {%- endif %}
 
 {%- if cookiecutter.use_auth %}
 
 
-class AuthSettings(BaseModel):
+class AuthSettings(Section):
     # Minutes an access token is accepted. Each request also checks the database, so a logout or a
     # deactivation takes effect at once; the expiry bounds what a stolen token is worth.
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -196,10 +228,18 @@ class AuthSettings(BaseModel):
             msg = "AUTH__ARGON2_MEMORY_KIB must be at least 8 KiB per lane (AUTH__ARGON2_PARALLELISM)"
             raise ValueError(msg)
         return self
+
+    def problems(self) -> list[str]:
+        if self.argon2_memory_kib < MIN_ARGON2_MEMORY_KIB or self.argon2_time_cost < MIN_ARGON2_TIME_COST:
+            return [
+                f"AUTH__ARGON2_MEMORY_KIB and AUTH__ARGON2_TIME_COST must be at least {MIN_ARGON2_MEMORY_KIB} "
+                f"and {MIN_ARGON2_TIME_COST}: cheaper hashes are cheaper to crack"
+            ]
+        return []
 {%- endif %}
 
 
-class LoggingSettings(BaseModel):
+class LoggingSettings(Section):
     # Optional rotating log file, in addition to stdout.
     file: str | None = None
     file_max_bytes: int = 10 * 1024 * 1024
@@ -208,13 +248,13 @@ class LoggingSettings(BaseModel):
     slow_request_ms: float = Field(default=1000.0, gt=0)
 
 
-class CorsSettings(BaseModel):
+class CorsSettings(Section):
     allow_credentials: bool = False
     allow_methods: StrList = Field(default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"])
     allow_headers: StrList = Field(default_factory=lambda: ["Authorization", "Content-Type"])
 
 
-class SecuritySettings(BaseModel):
+class SecuritySettings(Section):
     # Host headers the app answers to; "*" accepts any (set real names in production).
     trusted_hosts: StrList = Field(default_factory=lambda: ["*"])
     # Strict-Transport-Security max-age, sent in deployed environments only.
@@ -288,24 +328,27 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _apply_environment_defaults(self) -> Self:
         """Defaults that depend on ENVIRONMENT, applied only where nothing was set."""
-        deployed = self.environment.is_deployed
         if "log_format" not in self.model_fields_set:
             self.log_format = "text" if self.environment is Environment.DEVELOPMENT else "json"
-        if "docs_enabled" not in self.app.model_fields_set:
-            self.app.docs_enabled = not deployed
-        if deployed and "pool_size" not in self.database.model_fields_set:
-            self.database.pool_size = 20
-        if deployed and "max_overflow" not in self.database.model_fields_set:
-            self.database.max_overflow = 0
-{%- if cookiecutter.use_redis and not cookiecutter.use_auth %}
-        if "admin_api" not in self.flags.model_fields_set:
-            self.flags.admin_api = not deployed
-{%- endif %}
+        for section in self.sections():
+            section.apply_environment_defaults(self.environment)
         return self
+{%- if cookiecutter.database == "sqlite" %}
+
+    @model_validator(mode="after")
+    def _note_single_host(self) -> Self:
+        # Allowed, because SQLite was chosen on purpose, but it only suits one process on one host.
+        if self.environment.is_deployed:
+            logger.warning("SQLite in %s: run a single process on a single host", self.environment.value)
+        return self
+{%- endif %}
 
     @property
     def log_as_json(self) -> bool:
         return self.log_format == "json"
+
+    def sections(self) -> list[Section]:
+        return [section for name in type(self).model_fields if isinstance(section := getattr(self, name), Section)]
 
     def problems(self) -> list[str]:
         """Unsafe settings, each naming the variable and the rule; never a secret's value."""
@@ -319,30 +362,17 @@ class Settings(BaseSettings):
             found.append("DEBUG must be false outside development")
         if "*" in self.cors_origins and self.cors.allow_credentials:
             found.append("CORS_ORIGINS must not contain '*' while CORS__ALLOW_CREDENTIALS is true")
-{%- if cookiecutter.use_auth %}
-        if self.auth.argon2_memory_kib < MIN_ARGON2_MEMORY_KIB or self.auth.argon2_time_cost < MIN_ARGON2_TIME_COST:
-            found.append(
-                f"AUTH__ARGON2_MEMORY_KIB and AUTH__ARGON2_TIME_COST must be at least {MIN_ARGON2_MEMORY_KIB} "
-                f"and {MIN_ARGON2_TIME_COST}: cheaper hashes are cheaper to crack"
-            )
-{%- endif %}
-        if self.environment.is_deployed and "database_url" not in self.model_fields_set:
-            found.append("DATABASE_URL must be set; the default points at localhost")
-{%- if cookiecutter.use_redis %}
-        if self.environment.is_deployed and "redis_url" not in self.model_fields_set:
-            found.append("REDIS_URL must be set; the default points at localhost")
-{%- endif %}
+        for section in self.sections():
+            found.extend(section.problems())
+        if self.environment.is_deployed:
+            unset = [name for name in SERVICE_URLS if name not in self.model_fields_set]
+            found.extend(f"{name.upper()} must be set; the default points at localhost" for name in unset)
         return found
 
     def connection_info(self) -> dict[str, str]:
         """What this process connects to, with passwords masked; safe to log."""
-        return {
-            "environment": self.environment.value,
-            "database": mask_password(self.database_url),
-{%- if cookiecutter.use_redis %}
-            "redis": mask_password(self.redis_url),
-{%- endif %}
-        }
+        services = {name.removesuffix("_url"): mask_password(getattr(self, name)) for name in SERVICE_URLS}
+        return {"environment": self.environment.value, **services}
 
 
 class SettingsError(Exception):
@@ -380,11 +410,6 @@ def load_settings() -> Settings:
         raise SettingsError("\n".join(f"{problem} (ENVIRONMENT={env})" for problem in problems))
     for problem in problems:
         logger.warning("unsafe setting: %s", problem)
-{%- if cookiecutter.database == "sqlite" %}
-    if settings.environment.is_deployed:
-        # Allowed, because SQLite was chosen on purpose, but it only suits one process on one host.
-        logger.warning("SQLite in %s: run a single process on a single host", settings.environment.value)
-{%- endif %}
     return settings
 
 

@@ -80,6 +80,24 @@ def test_production_refuses_unsafe_settings(
     assert "short-secret-value" not in str(refused.value)
 
 
+{%- if cookiecutter.use_redis %}
+
+
+def test_the_flag_admin_api_is_{{ "on" if cookiecutter.use_auth else "off" }}_in_production_by_default(production_env: pytest.MonkeyPatch) -> None:
+    # Only admins reach it with auth; without, nothing would guard it.
+    assert load_settings().flags.admin_api is {{ cookiecutter.use_auth }}
+{%- endif %}
+{%- if cookiecutter.database == "sqlite" %}
+
+
+def test_sqlite_is_allowed_in_production_with_a_warning(
+    production_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert load_settings().environment is Environment.PRODUCTION
+    assert "SQLite in production: run a single process on a single host" in caplog.text
+{%- endif %}
+
+
 def test_development_only_warns(clean_environment: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     clean_environment.chdir(PROJECT_ROOT / "tests")
     clean_environment.setenv("DEBUG", "true")
