@@ -35,8 +35,7 @@ HAND_WRITTEN = {
     f"{PACKAGE}/core/dialect.postgresql.async.py": "asyncpg and psycopg take other connect arguments and errors",
     f"{PACKAGE}/core/health.async.py": "checks overlap as tasks with wait_for; sync runs them in threads it abandons",
     "tests/unit/test_health.async.py": "a hanging check is a sleeping task here, a blocked thread there",
-    "tests/integration/test_auth_service.async.py": "racing refreshes are tasks here, threads there",
-    "tests/integration/test_cache.async.py": "concurrent callers are tasks here, threads there",
+    "tests/integration/test_cache_concurrency.async.py": "concurrent callers are tasks here, threads there",
     "tests/integration/test_flags.async.py": "the flag guard is tested through each framework's own app",
 }
 
@@ -89,6 +88,7 @@ NEEDED_IMPORTS = {
     "sqlalchemy.create_engine(": "import sqlalchemy",
     "Lock()": "from threading import Lock",
     "Event()": "from threading import Event",
+    "ThreadPoolExecutor(": "from concurrent.futures import ThreadPoolExecutor",
 }
 # pytest-anyio's settings mean nothing to sync tests.
 ANYIO_MARK = "pytestmark = pytest.mark.anyio\n"
@@ -306,7 +306,8 @@ def ruff(arguments: list[str], text: str, source: str) -> str:
 def formatted(text: str, source: str) -> str:
     code, jinja = masked(text)
     around = blank_lines_around(code.splitlines(), jinja)
-    code = ruff(["check", "--select", "I", "--fix", "--exit-zero", "--quiet"], code, source)
+    # Sorted imports; and `with a:` around `with b:`, which were an await apart, become `with a, b:`.
+    code = ruff(["check", "--select", "I,SIM117", "--fix", "--unsafe-fixes", "--exit-zero", "--quiet"], code, source)
     return unmasked(ruff(["format", "--quiet"], code, source), jinja, around)
 
 

@@ -9,19 +9,11 @@ import os
 import secrets
 {%- endif %}
 import socket
-{%- if cookiecutter.database == "sqlite" %}
-from collections.abc import Callable{% if cookiecutter.use_redis %}, Iterator{% endif %}
-from pathlib import Path
-{%- else %}
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-{%- endif %}
 
 import pytest
 from alembic import command
-{%- if cookiecutter.use_redis %}
-from redis import Redis
-{%- endif %}
 
 from {{ cookiecutter.project_slug }}.core.schema import alembic_config
 {%- set settings_names = ["Environment", "Settings"]
@@ -29,27 +21,18 @@ from {{ cookiecutter.project_slug }}.core.schema import alembic_config
     + (["RedisSettings"] if cookiecutter.use_redis else [])
     + (["RateLimitSettings"] if cookiecutter.use_redis and cookiecutter.use_auth else []) %}
 from {{ cookiecutter.project_slug }}.settings import {{ settings_names | sort | join(", ") }}
+{%- if cookiecutter.database == "sqlite" %}
+from tests.file_database import temporary_database
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+from tests.redis_fixtures import REDIS_RUN_PREFIX, REDIS_URL
+{%- endif %}
 {%- if cookiecutter.database != "sqlite" %}
-from tests.database import temporary_database
-{%- endif %}
-{%- if cookiecutter.use_redis %}
-from tests.redis_proxy import RedisProxy, redis_proxy
-{%- endif %}
-{%- if cookiecutter.database == "postgresql" %}
-
-# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
-DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://app:app@localhost:5432/postgres")
-{%- elif cookiecutter.database == "mysql" %}
-
-# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
-DATABASE_SERVER_URL = os.environ.get("TEST_DATABASE_URL", "mysql://root:app@localhost:3306/mysql")
+from tests.server_database import temporary_database
 {%- endif %}
 {%- if cookiecutter.use_redis %}
 
-# Database 15, away from development data, unless TEST_REDIS_URL names another server.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://localhost:6379/15")
-# Every key this run writes starts with this; each settings object adds a namespace of its own.
-REDIS_RUN_PREFIX = f"test_{{ cookiecutter.project_slug }}_{secrets.token_hex(4)}"
+pytest_plugins = ["tests.redis_fixtures"]
 {%- endif %}
 
 # Makes an empty, unmigrated database and returns its URL (see the `empty_database` fixture).
@@ -88,29 +71,12 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-{%- if cookiecutter.database == "sqlite" %}
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """This run's database file, migrated to head the way production is."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def empty_database(tmp_path: Path) -> DatabaseFactory:
-    """Makes fresh database files that no migration has touched."""
-    paths = iter(tmp_path / f"empty-{number}.db" for number in range(100))
-    return lambda: f"sqlite:///{next(paths)}"
-{%- else %}
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A database created for this run, migrated to head the way production is, dropped at the end."""
-    with temporary_database(DATABASE_SERVER_URL) as url:
+    with temporary_database() as url:
         migrate(url)
         yield url
 
@@ -119,32 +85,7 @@ def database_url() -> Iterator[str]:
 def empty_database() -> Iterator[DatabaseFactory]:
     """Makes databases that no migration has touched; all are dropped after the test."""
     with ExitStack() as stack:
-        yield lambda: stack.enter_context(temporary_database(DATABASE_SERVER_URL))
-{%- endif %}
-{%- if cookiecutter.use_redis %}
-
-
-@pytest.fixture
-def redis_url() -> str:
-    return REDIS_URL
-
-
-@pytest.fixture
-def redis_relay(redis_url: str) -> Iterator[RedisProxy]:
-    """A relay to the test Redis server that the test can cut, freeze and restore."""
-    with redis_proxy(redis_url) as relay:
-        yield relay
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _delete_redis_keys() -> Iterator[None]:
-    """Leave the Redis server as the run found it: delete every key the run wrote."""
-    yield
-    with Redis.from_url(REDIS_URL) as client:
-        keys = list(client.scan_iter(match=f"{REDIS_RUN_PREFIX}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-{%- endif %}
+        yield lambda: stack.enter_context(temporary_database())
 
 
 @pytest.fixture

@@ -31,18 +31,6 @@ PREFIX = f"auth-{secrets.token_hex(4)}-"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
 async def sessions(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions that really commit; this module's users (and their sessions) are deleted afterwards."""
     sessions = create_session_factory(engine)
@@ -148,9 +136,13 @@ async def test_two_refreshes_racing_with_one_token_leave_one_winner(
     address = email()
     await add_user(sessions, address, passwords.hash(PASSWORD))
     pair = await log_in(sessions, passwords, tokens, address)
-    results = await asyncio.gather(
-        *(refresh(sessions, passwords, tokens, pair.refresh_token) for _ in range(2)), return_exceptions=True
-    )
+    results = await asyncio.gather(  {#- async only #}
+        *(refresh(sessions, passwords, tokens, pair.refresh_token) for _ in range(2)), return_exceptions=True  {#- async only #}
+    )  {#- async only #}
+    {#- sync block: with ThreadPoolExecutor(max_workers=2) as pool: #}
+    {#- sync: futures = [pool.submit(refresh, sessions, passwords, tokens, pair.refresh_token) for _ in range(2)] #}
+    {#- end sync block #}
+    {#- sync: results = [future.exception() or future.result() for future in futures] #}
     winners = [result for result in results if isinstance(result, TokenPair)]
     losers = [result for result in results if not isinstance(result, TokenPair)]
     assert len(winners) == 1, results
@@ -166,7 +158,7 @@ async def test_two_refreshes_racing_with_one_token_leave_one_winner(
 
 
 async def deactivate_then_read(settings: Settings, address: str, *, deactivate: bool) -> User:
-    """Outside the test's event loop: create_admin runs one of its own, as on the command line."""
+    """Through an engine of its own, as `create-admin` runs: outside any test transaction."""
     engine = create_engine(settings)
     try:
         async with unit_of_work(create_session_factory(engine)) as session:

@@ -1,3 +1,4 @@
+{# Generated from test_auth_service.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """The auth services on the real database, committing: hash upgrades, racing refreshes, create-admin."""
 
 import secrets
@@ -26,13 +27,6 @@ from tests.accounts import create_admin
 
 PASSWORD = "correct horse battery staple"
 PREFIX = f"auth-{secrets.token_hex(4)}-"
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine(settings)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -65,7 +59,7 @@ def add_user(sessions: sessionmaker[Session], address: str, password_hash: str) 
 
 def stored_hash(sessions: sessionmaker[Session], address: str) -> str:
     with unit_of_work(sessions) as session:
-        return (session.scalars(select(User.password_hash).where(User.email == address))).one()
+        return session.scalars(select(User.password_hash).where(User.email == address)).one()
 
 
 def log_in(sessions: sessionmaker[Session], passwords: PasswordHasher, tokens: TokenCodec, address: str) -> TokenPair:
@@ -108,7 +102,7 @@ def test_an_argon2_hash_is_rehashed_when_the_cost_goes_up(
     add_user(sessions, address, PasswordHasher(settings.auth).hash(PASSWORD))
     stronger = settings.auth.model_copy(update={"argon2_memory_kib": 64, "argon2_time_cost": 2})
     log_in(sessions, PasswordHasher(stronger), tokens, address)
-    assert (stored_hash(sessions, address)).startswith("$argon2id$v=19$m=64,t=2,")
+    assert stored_hash(sessions, address).startswith("$argon2id$v=19$m=64,t=2,")
 
 
 def test_the_revocation_for_a_reused_token_is_committed(
@@ -121,7 +115,7 @@ def test_the_revocation_for_a_reused_token_is_committed(
     with pytest.raises(RefreshTokenReused):
         refresh(sessions, passwords, tokens, first.refresh_token)
     with unit_of_work(sessions) as session:
-        record = (session.scalars(select(UserSession).join(User).where(User.email == address))).one()
+        record = session.scalars(select(UserSession).join(User).where(User.email == address)).one()
     assert record.revoked_reason == SessionEnd.REUSED
     assert record.revoked_at is not None
 
@@ -149,17 +143,26 @@ def test_two_refreshes_racing_with_one_token_leave_one_winner(
 {%- endif %}
 
 
-def test_create_admin_creates_then_promotes_and_reactivates(
-    sessions: sessionmaker[Session], settings: Settings, passwords: PasswordHasher
-) -> None:
+def deactivate_then_read(settings: Settings, address: str, *, deactivate: bool) -> User:
+    """Through an engine of its own, as `create-admin` runs: outside any test transaction."""
+    engine = create_engine(settings)
+    try:
+        with unit_of_work(create_session_factory(engine)) as session:
+            user = session.scalars(select(User).where(User.email == address)).one()
+            if deactivate:
+                user.is_active = False
+            return user
+    finally:
+        engine.dispose()
+
+
+def test_create_admin_creates_then_promotes_and_reactivates(settings: Settings, passwords: PasswordHasher) -> None:
     address = email()
     assert create_admin(settings, UserCreate(email=address, password=SecretStr(PASSWORD))) is True
-    with unit_of_work(sessions) as session:
-        session.scalars(select(User).where(User.email == address)).one().is_active = False
+    deactivate_then_read(settings, address, deactivate=True)
     again = UserCreate(email=address, password=SecretStr("another password entirely"))
     assert create_admin(settings, again) is False
-    with unit_of_work(sessions) as session:
-        user = session.scalars(select(User).where(User.email == address)).one()
+    user = deactivate_then_read(settings, address, deactivate=False)
     assert (user.roles, user.is_active) == ((Role.ADMIN,), True)
     assert passwords.verify(PASSWORD, user.password_hash)[0], "an existing account keeps its password"
     with pytest.raises(ValidationFailed):

@@ -11,24 +11,11 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.database_check import check_database
-from {{ cookiecutter.project_slug }}.core.db import create_engine, create_session_factory, unit_of_work
+from {{ cookiecutter.project_slug }}.core.db import create_session_factory, unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.item.models import Item
-from {{ cookiecutter.project_slug }}.settings import Settings
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

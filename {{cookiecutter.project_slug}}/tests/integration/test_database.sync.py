@@ -12,17 +12,9 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.database_check import check_database
-from {{ cookiecutter.project_slug }}.core.db import create_engine, create_session_factory, unit_of_work
+from {{ cookiecutter.project_slug }}.core.db import create_session_factory, unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.item.models import Item
-from {{ cookiecutter.project_slug }}.settings import Settings
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine(settings)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

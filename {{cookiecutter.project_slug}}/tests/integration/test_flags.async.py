@@ -1,7 +1,7 @@
 """Feature flags against the real Redis server: overrides, the per-process cache, outages, and
 routes hidden behind a flag."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -30,20 +30,8 @@ FLAGS = "/api/v1/feature-flags"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"flags": FlagSettings(defaults=DEFAULTS, cache_seconds=3600)})
-
-
-@pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = create_redis(settings)
-    yield client
-    await client.aclose()
 
 
 def store_for(settings: Settings, redis: Redis, *, cache_seconds: float = 3600) -> FlagStore:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import REDIS_RUN_PREFIX
+from tests.redis_fixtures import REDIS_RUN_PREFIX
 
 SRC = Path(__file__).parents[2] / "src"
 LIMIT = 20

@@ -1,0 +1,46 @@
+{# Generated from server_database.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
+"""Throwaway databases on the test server, created and dropped through the app's driver."""
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy
+from sqlalchemy import NullPool, make_url
+
+from {{ cookiecutter.project_slug }}.core.db import engine_url
+{%- if cookiecutter.database == "postgresql" %}
+
+# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://app:app@localhost:5432/postgres")
+CREATE = 'CREATE DATABASE "{name}"'
+DROP = 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+{%- else %}
+
+# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "mysql://root:app@localhost:3306/mysql")
+# utf8mb4_unicode_ci would do, but MariaDB's index range scans then miss rows with emoji for LIKE 'x%'.
+CREATE = "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
+DROP = "DROP DATABASE IF EXISTS `{name}`"
+{%- endif %}
+
+
+def _execute(statement: str) -> None:
+    engine = sqlalchemy.create_engine(engine_url(SERVER_URL), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def temporary_database() -> Iterator[str]:
+    """Create an empty database on the test server; yield its URL; drop it."""
+    name = f"test_{{ cookiecutter.project_slug }}_{secrets.token_hex(4)}"
+    _execute(CREATE.format(name=name))
+    try:
+        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _execute(DROP.format(name=name))
