@@ -20,7 +20,9 @@ __all__ = ["EXIT_BAD_SETTINGS", "cli", "main"]
 # What to try when a readiness check fails, by check name.
 FIXES = {
     "database": "Is the database server running, and does DATABASE_URL point at it?",
+{%- if cookiecutter.use_redis %}
     "redis": "Is Redis running, and does REDIS_URL point at it?",
+{%- endif %}
 }
 
 cli = typer.Typer(help="{{ cookiecutter.project_name }}", no_args_is_help=True, add_completion=False)
@@ -64,7 +66,7 @@ def doctor() -> None:
         "",
         "\n".join(problems) or f"environment={settings.environment.value}",
     )
-    # Opening them checks more settings (the signing keys, for one).
+    # Building the clients checks the settings they take, too.
     with exiting_on_bad_settings():
         report = run_with_resources(settings, lambda resources: resources.health.run())
     failed = False

@@ -1,4 +1,4 @@
-"""What both flavours of the cache share: key layout, JSON decoding, counters, the unlock script."""
+"""The cache's parts that do no I/O: key layout, JSON decoding, counters, the unlock script."""
 
 import hashlib
 import inspect

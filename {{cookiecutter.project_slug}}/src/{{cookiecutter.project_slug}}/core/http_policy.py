@@ -1,4 +1,4 @@
-"""HTTP rules both web adapters apply: security headers and accepted request media types."""
+"""HTTP rules the web layer applies: security headers and accepted request media types."""
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 

@@ -24,7 +24,7 @@ REDACTED = "[redacted]"
 SENSITIVE_KEY_PARTS = ("password", "passwd", "token", "authorization", "secret", "cookie", "api_key")
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 # Third-party loggers routed through our handlers instead of their own.
-FOREIGN_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn", "gunicorn.error", "sqlalchemy", "alembic", "celery")
+FOREIGN_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn", "gunicorn.error", "sqlalchemy", "alembic")
 # Replaced by our own access log line, which carries the request id.
 SILENCED_LOGGERS = ("uvicorn.access", "gunicorn.access")
 
