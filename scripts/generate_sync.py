@@ -36,7 +36,6 @@ HAND_WRITTEN = {
     f"{PACKAGE}/core/health.async.py": "checks overlap as tasks with wait_for; sync runs them in threads it abandons",
     "tests/unit/test_health.async.py": "a hanging check is a sleeping task here, a blocked thread there",
     "tests/integration/test_cache_concurrency.async.py": "concurrent callers are tasks here, threads there",
-    "tests/integration/test_flags.async.py": "the flag guard is tested through each framework's own app",
 }
 
 HEADER = "{{# Generated from {source} by scripts/generate_sync.py: edit that file, then run the script. -#}}"

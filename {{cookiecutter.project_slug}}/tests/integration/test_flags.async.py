@@ -1,13 +1,6 @@
-"""Feature flags against the real Redis server: overrides, the per-process cache, outages, and
-routes hidden behind a flag."""
-
-from collections.abc import Iterator
-from contextlib import contextmanager
+"""Feature flags against the real Redis server: overrides, the per-process cache, outages."""
 
 import pytest
-from fastapi import Depends, Request
-from fastapi.testclient import TestClient
-from pydantic import BaseModel
 from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
@@ -16,17 +9,11 @@ from {{ cookiecutter.project_slug }}.core.flag_rules import FlagRule, FlagState
 from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 from {{ cookiecutter.project_slug }}.core.redis_client import create_breaker, create_redis
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
-from {{ cookiecutter.project_slug }}.web.app import create_app
-from {{ cookiecutter.project_slug }}.web.flags import require_flag
-{%- if cookiecutter.use_auth %}
-from tests.accounts import admin_headers
-{%- endif %}
 from tests.redis_proxy import redis_proxy
 
 pytestmark = pytest.mark.anyio
 
 DEFAULTS = {"beta": False, "legacy": True}
-FLAGS = "/api/v1/feature-flags"
 
 
 @pytest.fixture
@@ -143,72 +130,3 @@ async def test_redis_down_flags_answer_their_defaults_and_writes_fail(settings: 
             await store.states()
     finally:
         await client.aclose()
-
-
-class Echo(BaseModel):
-    count: int
-
-
-async def user_from_header(request: Request) -> None:
-    """Stands in for authentication, which sets request.state.user_id."""
-    if user := request.headers.get("x-test-user"):
-        request.state.user_id = user
-
-
-@contextmanager
-def flagged_app(settings: Settings) -> Iterator[TestClient]:
-    """The app with routes that exist only while "beta" is on for the caller."""
-    app = create_app(settings)
-
-    @app.get("/beta", dependencies=[Depends(user_from_header), require_flag("beta")])
-    async def beta() -> dict[str, str]:
-        return {"hello": "beta"}
-
-    @app.post("/beta/{number}", dependencies=[require_flag("beta")])
-    async def beta_echo(number: int, body: Echo) -> dict[str, int]:
-        return {"total": number + body.count}
-
-    with TestClient(app, raise_server_exceptions=False) as client:
-{%- if cookiecutter.use_auth %}
-        client.headers.update(admin_headers(client, settings))  # for the flag API
-{%- endif %}
-        yield client
-
-
-def test_a_flagged_route_is_hidden_until_the_flag_is_on(settings: Settings) -> None:
-    with flagged_app(settings) as client:
-        hidden = client.get("/beta")
-        unknown = client.get("/no-such-path")
-        assert hidden.status_code == 404
-        assert hidden.headers["content-type"] == "application/problem+json"
-        assert {key: hidden.json()[key] for key in ("title", "code")} == {"title": "Not Found", "code": "not_found"}
-        assert hidden.json()["detail"] == unknown.json()["detail"].replace("/no-such-path", "/beta")
-        assert client.post("/beta/1", json={"count": "not a number"}).status_code == 404, "404 before validation"
-
-        # Through the admin API: this process applies it at once, despite cache_seconds=3600.
-        assert client.put(f"{FLAGS}/beta", json={"enabled": True}).status_code == 200
-        assert client.get("/beta").json() == {"hello": "beta"}
-        assert client.post("/beta/1", json={"count": 2}).json() == {"total": 3}
-        assert client.post("/beta/1", json={"count": "not a number"}).status_code == 422
-
-        assert client.delete(f"{FLAGS}/beta").status_code == 204
-        assert client.get("/beta").status_code == 404
-
-
-def test_a_flagged_route_is_open_to_allow_listed_users(settings: Settings) -> None:
-    with flagged_app(settings) as client:
-        client.put(f"{FLAGS}/beta", json={"enabled": False, "users": ["user-1"]})
-        assert client.get("/beta", headers={"x-test-user": "user-1"}).status_code == 200
-        assert client.get("/beta", headers={"x-test-user": "user-2"}).status_code == 404
-        assert client.get("/beta").status_code == 404
-
-
-@pytest.mark.parametrize(("default", "status"), [(True, 200), (False, 404)])
-def test_redis_down_a_flagged_route_follows_the_default(
-    settings: Settings, unused_port: int, default: bool, status: int
-) -> None:
-    down = settings.model_copy(
-        update={"redis_url": f"redis://127.0.0.1:{unused_port}/0", "flags": FlagSettings(defaults={"beta": default})}
-    )
-    with flagged_app(down) as client:
-        assert [client.get("/beta").status_code for _ in range(5)] == [status] * 5
