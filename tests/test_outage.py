@@ -9,11 +9,7 @@ The figures (seconds to 503, seconds to recover) are recorded as properties and 
 terminal summary (tests/conftest.py).
 """
 
-import os
-import signal
-import socket
-import subprocess
-import sys
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIGURE, Bake
+from tests.served_app import ServedApp, app_environment, descendants, migrate, serve, serve_command
 from tests.servers import Server, server_directory, start_mariadb, start_postgresql, start_redis
 from tests.variants import Answers, variant_id
 
@@ -43,116 +40,40 @@ CONNECT_TIMEOUT = 3  # DATABASE__CONNECT_TIMEOUT, set explicitly (the template's
 RECOVERY_LIMIT = 5.0  # seconds from the server accepting connections to the first 200
 REDIS_TIMEOUT = 1.0  # REDIS__SOCKET_TIMEOUT and REDIS__CONNECT_TIMEOUT, set explicitly (the defaults)
 BREAKER_RESET = 1.0  # REDIS__BREAKER_RESET_SECONDS: how long the circuit stays open before a trial
-STARTUP_TIMEOUT = 30.0  # seconds for the app to answer /health/live
 HTTP_TIMEOUT = 30.0  # per request: far above every limit, so a hang shows up as a slow answer
 POLL_INTERVAL = 0.05
 PROBLEM_JSON = "application/problem+json"
-# Passed on to the app; everything else (TEST_*, PYTEST_*, a developer's DATABASE_URL) is not.
-INHERITED = ("PATH", "LANG", "TMPDIR", "SYSTEMROOT")
 
 
 @dataclass(frozen=True)
 class App:
-    process: subprocess.Popen[bytes]
+    server: ServedApp
     client: httpx.Client
-    log_path: Path
 
     def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\napp log (tail):\n" + "\n".join(text.splitlines()[-lines:])
+        return "\napp log (tail):\n" + "\n".join(self.server.log_lines(lines))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def app_environment(project: Path, database_url: str, run_dir: Path, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key in INHERITED or key.startswith("LC_")}
-    return env | {
-        # Gunicorn 25.1+ puts a control socket in $HOME/.gunicorn/ (shared by every instance): keep it here.
-        "HOME": str(run_dir),
-        "PYTHONPATH": str(project / "src"),
-        "PYTHONUNBUFFERED": "1",
+def environment(project: Path, database_url: str, run_dir: Path, **extra: str) -> dict[str, str]:
+    settings = {
         "ENVIRONMENT": "test",
         "DATABASE_URL": database_url,
         "DATABASE__CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
         **extra,
     }
-
-
-def descendants(pid: int) -> set[int]:
-    """Process ids below ``pid`` (gunicorn's workers), from ``ps`` (Linux and macOS)."""
-    output = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
-    children: dict[int, list[int]] = {}
-    for line in output.splitlines():
-        child, parent = map(int, line.split())
-        children.setdefault(parent, []).append(child)
-    found: set[int] = set()
-    pending = [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            if child not in found:
-                found.add(child)
-                pending.append(child)
-    return found
+    return app_environment(project / "src", run_dir, settings)
 
 
 @contextmanager
-def serve(env: dict[str, str], run_dir: Path) -> Iterator[App]:
-    """The app as a subprocess on a free port, live; stopped (with its workers) afterwards."""
-    port = free_port()
-    log_path = run_dir / "app.log"
-    argv = [sys.executable, "-m", PACKAGE, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*argv, "--workers", "1", "--no-reload"],
-            cwd=run_dir,  # no .env here: the environment above is all the app reads
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so the workers go too
-        )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=HTTP_TIMEOUT)
-    app = App(process, client, log_path)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not is_live(app):
-            assert process.poll() is None, f"app exited with {process.returncode}" + app.log_tail()
-            assert time.monotonic() < deadline, f"app not live after {STARTUP_TIMEOUT:.0f} s" + app.log_tail()
-            time.sleep(POLL_INTERVAL)
-        yield app
-    finally:
-        client.close()
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def is_live(app: App) -> bool:
-    try:
-        return app.client.get("/health/live").status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def migrate(env: dict[str, str], run_dir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", PACKAGE, "db", "upgrade"],
-        cwd=run_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"db upgrade:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+def serve_app(env: dict[str, str], run_dir: Path) -> Iterator[App]:
+    """The app on a free port, live, with a client; stopped (with its workers) afterwards."""
+    command = functools.partial(serve_command, PACKAGE)
+    # No .env in run_dir: the environment above is all the app reads.
+    with (
+        serve(command, cwd=run_dir, env=env, log_path=run_dir / "app.log") as server,
+        httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as client,
+    ):
+        yield App(server, client)
 
 
 def timed(app: App, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, float]:
@@ -184,14 +105,14 @@ def test_app_survives_database_outage(
     with server_directory() as server_dir:
         server = STARTERS[answers["database"]](server_dir)
         try:
-            env = app_environment(project, server.create_database(DATABASE), run_dir)
-            migrate(env, run_dir)
-            with serve(env, run_dir) as app:
+            env = environment(project, server.create_database(DATABASE), run_dir)
+            migrate(PACKAGE, env, cwd=run_dir)
+            with serve_app(env, run_dir) as app:
                 created = app.client.post("/api/v1/items", json={"name": "before the outage"})
                 assert created.status_code == 201, created.text + app.log_tail()
                 assert names(app) == ["before the outage"]
                 assert app.client.get("/health/ready").status_code == 200
-                workers = descendants(app.process.pid)
+                workers = descendants(app.server.process.pid)
 
                 server.stop()
                 listed, to_503 = timed(app, "GET", "/api/v1/items")
@@ -218,8 +139,8 @@ def test_app_survives_database_outage(
                 to_recover = time.monotonic() - back
                 record_property(f"{FIGURE}seconds to recover", round(to_recover, 3))
 
-                assert app.process.poll() is None, "the app exited" + app.log_tail()
-                assert descendants(app.process.pid) == workers, "the app restarted its workers" + app.log_tail()
+                assert app.server.process.poll() is None, "the app exited" + app.log_tail()
+                assert descendants(app.server.process.pid) == workers, "the app restarted its workers" + app.log_tail()
                 assert names(app) == ["before the outage"]  # committed data kept, the refused POST absent
                 assert app.client.get("/health/ready").status_code == 200
         finally:
@@ -236,7 +157,7 @@ def test_app_survives_redis_outage(
     with server_directory() as server_dir:
         redis = start_redis(server_dir)
         try:
-            env = app_environment(
+            env = environment(
                 project,
                 f"sqlite:///{run_dir / 'app.db'}",
                 run_dir,
@@ -245,8 +166,8 @@ def test_app_survives_redis_outage(
                 REDIS__SOCKET_TIMEOUT=str(REDIS_TIMEOUT),
                 REDIS__BREAKER_RESET_SECONDS=str(BREAKER_RESET),
             )
-            migrate(env, run_dir)
-            with serve(env, run_dir) as app:
+            migrate(PACKAGE, env, cwd=run_dir)
+            with serve_app(env, run_dir) as app:
                 created = app.client.post("/api/v1/items", json={"name": "cached"})
                 assert created.status_code == 201, created.text + app.log_tail()
                 path = created.headers["location"]
@@ -255,7 +176,7 @@ def test_app_survives_redis_outage(
                     assert read.status_code == 200, read.text + app.log_tail()
                     assert "ratelimit-limit" in read.headers, read.headers
                 assert app.client.get("/health/ready").json()["checks"]["redis"]["ok"] is True
-                workers = descendants(app.process.pid)
+                workers = descendants(app.server.process.pid)
 
                 redis.stop()
                 reads = [timed(app, "GET", path) for _ in range(10)]
@@ -283,7 +204,7 @@ def test_app_survives_redis_outage(
                 record_property(f"{FIGURE}seconds to recover", round(time.monotonic() - back, 3))
                 assert response.json()["name"] == "renamed while Redis was down"
                 assert app.client.get("/health/ready").json()["status"] == "ok"
-                assert app.process.poll() is None, "the app exited" + app.log_tail()
-                assert descendants(app.process.pid) == workers, "the app restarted its workers" + app.log_tail()
+                assert app.server.process.poll() is None, "the app exited" + app.log_tail()
+                assert descendants(app.server.process.pid) == workers, "the app restarted its workers" + app.log_tail()
         finally:
             redis.stop()
