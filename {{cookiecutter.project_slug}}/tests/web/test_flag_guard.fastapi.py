@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
 from {{ cookiecutter.project_slug }}.web.app import create_app
 from {{ cookiecutter.project_slug }}.web.flags import require_flag
+from {{ cookiecutter.project_slug }}.web.state import request_state
 {%- if cookiecutter.use_auth %}
 from tests.accounts import admin_headers
 {%- endif %}
@@ -29,9 +30,9 @@ class Echo(BaseModel):
 
 
 async def user_from_header(request: Request) -> None:
-    """Stands in for authentication, which sets request.state.user_id."""
+    """Stands in for authentication, which sets the request state's user_id."""
     if user := request.headers.get("x-test-user"):
-        request.state.user_id = user
+        request_state(request.scope).user_id = user
 
 
 @contextmanager

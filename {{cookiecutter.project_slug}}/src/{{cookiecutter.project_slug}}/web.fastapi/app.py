@@ -10,14 +10,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.project_slug }} import __version__
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging, get_logger
-{%- if cookiecutter.use_auth and cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.core.user.roles import Role
-{%- endif %}
 from {{ cookiecutter.project_slug }}.resources import open_resources
 from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
-{%- if cookiecutter.use_auth and cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.web.auth import require_roles
-{%- endif %}
 {%- if cookiecutter.use_auth %}
 from {{ cookiecutter.project_slug }}.web.bearer import AuthenticationMiddleware
 {%- endif %}
@@ -29,20 +23,17 @@ from {{ cookiecutter.project_slug }}.web.middleware import (
     SecurityHeadersMiddleware,
     TrustedHostMiddleware,
 )
-{%- if cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.web.rate_limit import rate_limit
-{%- endif %}
-{%- if cookiecutter.use_redis and cookiecutter.use_auth %}
-from {{ cookiecutter.project_slug }}.web.routes import auth, feature_flags, health, items, users
-{%- elif cookiecutter.use_redis %}
-from {{ cookiecutter.project_slug }}.web.routes import feature_flags, health, items
-{%- elif cookiecutter.use_auth %}
-from {{ cookiecutter.project_slug }}.web.routes import auth, health, items, users
-{%- else %}
-from {{ cookiecutter.project_slug }}.web.routes import health, items
-{%- endif %}
+from {{ cookiecutter.project_slug }}.web.routes import ROUTERS
+from {{ cookiecutter.project_slug }}.web.state import RESOURCES_KEY
 
 logger = get_logger(__name__)
+{% if cookiecutter.use_auth %}
+# Innermost: the request has its id and log context, and passed the body rules.
+FEATURE_MIDDLEWARE = [Middleware(AuthenticationMiddleware)]
+{%- else %}
+# Innermost, after the body rules: optional layers, such as authentication, that need the request id and log context.
+FEATURE_MIDDLEWARE: list[Middleware] = []
+{%- endif %}
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
@@ -64,45 +55,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
                 expose_headers=[REQUEST_ID_HEADER],
             )
         )
-    stack.append(Middleware(RequestBodyMiddleware, settings=settings))
-{%- if cookiecutter.use_auth %}
-    # Innermost: the request has its id and log context, and passed the body rules.
-    stack.append(Middleware(AuthenticationMiddleware))
-{%- endif %}
-    return stack
-{%- if cookiecutter.use_redis and cookiecutter.use_auth %}
-
-
-def _include_routes(app: FastAPI, settings: Settings) -> None:
-    """Health probes are never rate limited: an orchestrator polling them must not be refused."""
-    app.include_router(health.router)
-    app.include_router(auth.router, dependencies=[rate_limit("auth")])
-    for router in (items.router, users.router):
-        app.include_router(router, dependencies=[rate_limit("default")])
-    if settings.flags.admin_api:
-        app.include_router(feature_flags.router, dependencies=[rate_limit("default"), require_roles(Role.ADMIN)])
-{%- elif cookiecutter.use_redis %}
-
-
-def _include_routes(app: FastAPI, settings: Settings) -> None:
-    """Health probes are never rate limited: an orchestrator polling them must not be refused."""
-    app.include_router(health.router)
-    app.include_router(items.router, dependencies=[rate_limit("default")])
-    if settings.flags.admin_api:
-        app.include_router(feature_flags.router, dependencies=[rate_limit("default")])
-{%- elif cookiecutter.use_auth %}
-
-
-def _include_routes(app: FastAPI, _: Settings) -> None:
-    for router in (health.router, auth.router, items.router, users.router):
-        app.include_router(router)
-{%- else %}
-
-
-def _include_routes(app: FastAPI, _: Settings) -> None:
-    app.include_router(health.router)
-    app.include_router(items.router)
-{%- endif %}
+    return [*stack, Middleware(RequestBodyMiddleware, settings=settings), *FEATURE_MIDDLEWARE]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -115,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources = open_resources(settings)
         logger.info("started", version=__version__, **settings.connection_info())
         try:
-            yield {"resources": resources}
+            yield {RESOURCES_KEY: resources}
         finally:
             await resources.close()
             logger.info("stopped")
@@ -132,5 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     register_error_handlers(app)
-    _include_routes(app, settings)
+    for mount in ROUTERS:
+        if mount.served(settings):
+            app.include_router(mount.router, dependencies=mount.dependencies)
     return app

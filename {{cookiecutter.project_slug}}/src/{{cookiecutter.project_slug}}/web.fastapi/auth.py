@@ -5,7 +5,7 @@ The bearer token was verified by web/bearer.py; here the caller is read from the
 are the ones stored now, whatever the token says.
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPBearer
@@ -16,12 +16,8 @@ from {{ cookiecutter.project_slug }}.core.auth.service import AuthService, load_
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
 from {{ cookiecutter.project_slug }}.core.user.service import UserService
-from {{ cookiecutter.project_slug }}.web.bearer import AUTH_STATE
 from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep, SessionDep
-
-if TYPE_CHECKING:
-    from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
-    from {{ cookiecutter.project_slug }}.resources import Resources
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 
 class BearerCaller(HTTPBearer):
@@ -39,15 +35,14 @@ class BearerCaller(HTTPBearer):
         self.optional = optional
 
     async def __call__(self, request: Request) -> UserRead | None:  # type: ignore[override]  # a caller, not credentials
-        found: TokenClaims | InvalidToken | None = getattr(request.state, AUTH_STATE, None)
-        if isinstance(found, InvalidToken):
-            raise found
-        if found is None:
+        state = request_state(request.scope)
+        if isinstance(state.auth, InvalidToken):
+            raise state.auth
+        if state.auth is None:
             if self.optional:
                 return None
             raise AuthenticationRequired
-        resources: Resources = request.state.resources
-        return await load_principal(resources.connect, found)
+        return await load_principal(state.resources.connect, state.auth)
 
 
 # 401 without a valid token, or once the session has ended or the user is deactivated.

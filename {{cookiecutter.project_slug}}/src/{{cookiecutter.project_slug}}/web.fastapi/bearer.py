@@ -1,18 +1,16 @@
-"""Pure ASGI middleware that reads each request's bearer token, before any route or rate limit runs.
+"""Pure ASGI middleware that reads each request's bearer token, before any route{% if cookiecutter.use_redis %} or rate limit{% endif %} runs.
 
 Only the signature and claims are checked here (no database): the verified claims go into the
-request state as `auth`, the user id into `request.state.user_id` (the rate limiter's key) and
-into the log context. A request without a token stays anonymous; an invalid token is kept as its
-error, which web/auth.py raises for routes that need a caller.
+request state as `auth`, the user id as `user_id`{% if cookiecutter.use_redis %} (the rate limiter's key){% endif %} and into the log context.
+A request without a token stays anonymous; an invalid token is kept as its error, which web/auth.py
+raises for routes that need a caller.
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidToken
 from {{ cookiecutter.project_slug }}.core.logging import bind_log_context
-
-# In the request state: the token's TokenClaims, or the InvalidToken it raised.
-AUTH_STATE = "auth"
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 
 class AuthenticationMiddleware:
@@ -23,13 +21,13 @@ class AuthenticationMiddleware:
         if scope["type"] == "http":
             authorization = next((value for name, value in scope["headers"] if name == b"authorization"), None)
             if authorization is not None:
-                state = scope["state"]
+                state = request_state(scope)
                 try:
-                    claims = state["resources"].tokens.read_bearer(authorization.decode("latin-1"))
+                    claims = state.resources.tokens.read_bearer(authorization.decode("latin-1"))
                 except InvalidToken as exc:
-                    state[AUTH_STATE] = exc
+                    state.auth = exc
                 else:
-                    state[AUTH_STATE] = claims
-                    state["user_id"] = claims.user_id
+                    state.auth = claims
+                    state.user_id = claims.user_id
                     bind_log_context(user_id=claims.user_id)
         await self.app(scope, receive, send)

@@ -8,12 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.project_slug }}.core.db import unit_of_work
 from {{ cookiecutter.project_slug }}.resources import Resources
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 
 # Dependencies are `async def` even without awaiting: FastAPI runs plain `def` ones in a thread.
 async def get_resources(request: Request) -> Resources:
-    resources: Resources = request.state.resources
-    return resources
+    return request_state(request.scope).resources
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from {{ cookiecutter.project_slug }}.core.errors import AppError, problem_details
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -54,9 +55,8 @@ def error_response(exc: Exception, *, instance: str, request_id: str | None, deb
     return problem_response(status=500, code="internal_error", detail=detail, instance=instance, request_id=request_id)
 
 
-def _request_id(request: Request) -> str | None:
-    request_id: str | None = request.state.request_id
-    return request_id
+def _request_id(request: Request) -> str:
+    return request_state(request.scope).request_id
 
 
 async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,25 +1,27 @@
 """Feature flags in routes: `@router.get("/search", dependencies=[require_flag("new_search")])`.
 
-Allow-lists and rollouts need the caller's user id, which this module reads from
-`request.state.user_id`: whatever authenticates the request sets it. Until something does, every
-caller is anonymous and gets the flag's plain on/off value.
+{%- if cookiecutter.use_auth %}
+
+Allow-lists and rollouts go by the caller's user id, which web/bearer.py puts in the request state
+for a request with a valid token; a caller without one gets the flag's plain on/off value.
+{%- else %}
+
+Allow-lists and rollouts go by the caller's user id, read from the request state: whatever
+authenticates the request sets it. Until something does, every caller is anonymous and gets the
+flag's plain on/off value.
+{%- endif %}
 """
 
 from fastapi import Depends, Request, params
 
 from {{ cookiecutter.project_slug }}.core.errors import NotFound
-from {{ cookiecutter.project_slug }}.web.deps import get_resources
-
-
-def current_user_id(request: Request) -> str | int | None:
-    user_id: str | int | None = getattr(request.state, "user_id", None)
-    return user_id
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 
 async def flag_enabled(request: Request, name: str) -> bool:
     """Whether flag `name` is on for this request's caller, for handlers that branch on it."""
-    resources = await get_resources(request)
-    return await resources.redis.flags.is_enabled(name, current_user_id(request))
+    state = request_state(request.scope)
+    return await state.resources.redis.flags.is_enabled(name, state.user_id)
 
 
 def require_flag(name: str) -> params.Depends:

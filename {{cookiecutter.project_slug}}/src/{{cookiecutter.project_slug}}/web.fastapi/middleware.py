@@ -11,27 +11,24 @@ from {{ cookiecutter.project_slug }}.core.http_policy import is_json, security_h
 from {{ cookiecutter.project_slug }}.core.logging import AccessLog, get_logger, request_id_from, start_request_context
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.errors import error_response
+from {{ cookiecutter.project_slug }}.web.state import RESOURCES_KEY, STATE_KEY, RequestState, request_state
 
 REQUEST_ID_HEADER = "X-Request-ID"
-# In the request state: headers for the response that code deeper in the stack (such as the rate
-# limiter) adds, whatever the route returns; a header the response sets itself wins.
-RESPONSE_HEADERS = "response_headers"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 logger = get_logger(__name__)
 
 
 def _request_id(scope: Scope) -> str | None:
-    """The id RequestContextMiddleware gave this request."""
-    request_id: str | None = scope.get("state", {}).get("request_id")
-    return request_id
+    """The id RequestContextMiddleware gave this request; a websocket has none."""
+    return request_state(scope).request_id if scope["type"] == "http" else None
 
 
 class RequestContextMiddleware:
-    """Request id, client address, log context, one access log line, and the last-resort 500.
+    """The request's state (web/state.py), log context, one access log line, and the last-resort 500.
 
-    The client address (`request.state.client_ip`, `client` in the log context) is resolved here
-    once, from the peer and, behind trusted proxies, X-Forwarded-For (core/client_address.py).
+    The client address (`client` in the log context) is resolved here once, from the peer and,
+    behind trusted proxies, X-Forwarded-For (core/client_address.py).
 
     Starlette renders unhandled errors outside every user middleware; catching them here
     keeps the request id, security headers and access log on 500 responses too.
@@ -52,8 +49,8 @@ class RequestContextMiddleware:
         request_id = request_id_from(headers.get(REQUEST_ID_HEADER))
         peer = scope.get("client")
         client_ip = self.trusted_proxies.client_address(peer[0] if peer else None, headers.getlist("x-forwarded-for"))
-        state = scope.setdefault("state", {})
-        state.update({"request_id": request_id, "client_ip": client_ip, RESPONSE_HEADERS: {}})
+        state = RequestState(request_id=request_id, client_ip=client_ip, resources=scope["state"][RESOURCES_KEY])
+        scope["state"][STATE_KEY] = state
         start_request_context(request_id=request_id, client=client_ip)
         status = 500
         response_started = False
@@ -65,7 +62,7 @@ class RequestContextMiddleware:
                 response_started = True
                 response_headers = MutableHeaders(scope=message)
                 response_headers.append(REQUEST_ID_HEADER, request_id)
-                for name, value in state[RESPONSE_HEADERS].items():
+                for name, value in state.response_headers.items():
                     if name not in response_headers:
                         response_headers.append(name, value)
             await send(message)

@@ -2,8 +2,8 @@
 
 {%- if cookiecutter.use_auth %}
 
-Served while `flags.admin_api` is true, to admins only (web/app.py guards the router). A change
-applies at once in this process, and in the others within `flags.cache_seconds`.
+Served while `flags.admin_api` is true, to admins only (the table in web/routes/__init__.py guards
+the router). A change applies at once in this process, and in the others within `flags.cache_seconds`.
 {%- else %}
 
 Served only while `flags.admin_api` is true (by default not in staging and production, as no

@@ -7,9 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
 {%- endif %}
 from {{ cookiecutter.project_slug }}.core.item.schemas import ItemCreate, ItemListQuery, ItemPage, ItemRead, ItemUpdate
-{%- if not cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
-{%- endif %}
 from {{ cookiecutter.project_slug }}.core.models import MAX_ID
 from {{ cookiecutter.project_slug }}.web.deps import {% if cookiecutter.use_redis %}ResourcesDep, {% endif %}SessionDep
 
@@ -17,21 +15,18 @@ router = APIRouter(prefix="/api/v1/items", tags=["items"])
 {%- if cookiecutter.use_redis %}
 
 
-async def get_item_service(session: SessionDep, resources: ResourcesDep) -> CachedItemService:
+async def get_item_service(session: SessionDep, resources: ResourcesDep) -> ItemService:
     """Items read through the cache; updates and deletes forget the cached copy once they commit."""
     return CachedItemService(session, resources.redis.cache)
-
-
-ItemServiceDep = Annotated[CachedItemService, Depends(get_item_service)]
 {%- else %}
 
 
 async def get_item_service(session: SessionDep) -> ItemService:
     return ItemService(session)
+{%- endif %}
 
 
 ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
-{%- endif %}
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -48,19 +43,9 @@ async def create_item(service: ItemServiceDep, body: ItemCreate, response: Respo
     return ItemRead.model_validate(item)
 
 
-{%- if cookiecutter.use_redis %}
-
-
 @router.get("/{item_id}")
 async def get_item(service: ItemServiceDep, item_id: ItemId) -> ItemRead:
     return await service.read(item_id)
-{%- else %}
-
-
-@router.get("/{item_id}")
-async def get_item(service: ItemServiceDep, item_id: ItemId) -> ItemRead:
-    return ItemRead.model_validate(await service.get(item_id))
-{%- endif %}
 
 
 @router.patch("/{item_id}")
