@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from flask import Flask, g, request
+from flask import Flask, request
+from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.openapi import OpenAPI
 from pydantic import BaseModel
-{%- if cookiecutter.use_auth %}
 from sqlalchemy import Connection
-{%- endif %}
 from sqlalchemy.orm import sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
@@ -27,7 +26,8 @@ from {{ cookiecutter.project_slug }}.web.app import close_resources, create_app
 {%- if cookiecutter.use_auth %}
 from {{ cookiecutter.project_slug }}.web.auth import BEARER, optional_user, user_service
 {%- endif %}
-from {{ cookiecutter.project_slug }}.web.deps import RESOURCES_KEY, current_session
+from {{ cookiecutter.project_slug }}.web.deps import current_session
+from {{ cookiecutter.project_slug }}.web.state import RESOURCES_KEY, request_state
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,58 +37,91 @@ if TYPE_CHECKING:
 
 OPENAPI_PATH = "/openapi/openapi.json"
 
+# Routes that exist only in tests, to drive bodies and failures through the real stack.
+routes_for_tests = APIBlueprint("tests", __name__, url_prefix="/_test")
+
 
 class Echo(BaseModel):
     name: str
     count: int
 
 
-def add_test_routes(app: OpenAPI) -> None:
-    """Routes that exist only in tests, to drive bodies and failures through the real stack."""
+class Keep(BaseModel):
+    keep: bool = False
 
-    def user_from_header() -> None:
-        """Stands in for authentication: an X-Test-User header becomes `g.user_id`."""
-        if user := request.headers.get("X-Test-User"):
-            g.user_id = user
 
-    # First, where authentication would run: before the rate limits.
-    app.before_request_funcs.setdefault(None, []).insert(0, user_from_header)
+class KeptConflict(Conflict):
+    """An error whose request keeps its changes all the same."""
 
-    @app.post("/_test/echo")
-    def echo(body: Echo) -> dict[str, Any]:
-        return body.model_dump()
+    keeps_changes = True
 
-    @app.get("/_test/boom")
-    def boom() -> None:
-        raise RuntimeError("secret internal detail")  # the text must not leak
 
-    @app.get("/_test/conflict")
-    def conflict() -> None:
-        raise Conflict("Already exists")
+@routes_for_tests.post("/echo")
+def echo(body: Echo) -> dict[str, Any]:
+    return body.model_dump()
 
-    @app.post("/_test/create-then-fail")
-    def create_then_fail(body: ItemCreate) -> None:
-        ItemService(current_session()).create(body)
-        raise RuntimeError("failed after writing")
 
-    @app.post("/_test/create-at-commit")
-    def create_at_commit(body: ItemCreate) -> dict[str, str]:
-        # Not flushed: the INSERT, and any conflict, happens when the unit of work commits.
-        current_session().add(Item(**body.model_dump()))
-        return {"status": "accepted"}
+@routes_for_tests.get("/boom")
+def boom() -> None:
+    raise RuntimeError("secret internal detail")  # the text must not leak
+
+
+@routes_for_tests.get("/conflict")
+def conflict() -> None:
+    raise Conflict("Already exists")
+
+
+@routes_for_tests.post("/create-then-fail")
+def create_then_fail(body: ItemCreate) -> None:
+    ItemService(current_session()).create(body)
+    raise RuntimeError("failed after writing")
+
+
+@routes_for_tests.post("/create-then-conflict")
+def create_then_conflict(body: ItemCreate, query: Keep) -> None:
+    ItemService(current_session()).create(body)
+    raise (KeptConflict if query.keep else Conflict)("Refused after writing")
+
+
+@routes_for_tests.post("/create-then-answer-409")
+def create_then_answer_409(body: ItemCreate) -> tuple[dict[str, str], int]:
+    """An error response the view returns rather than raises."""
+    ItemService(current_session()).create(body)
+    return {"status": "written, but answered as a conflict"}, 409
+
+
+@routes_for_tests.post("/create-at-commit")
+def create_at_commit(body: ItemCreate) -> dict[str, str]:
+    # Not flushed: the INSERT, and any conflict, happens when the unit of work commits.
+    current_session().add(Item(**body.model_dump()))
+    return {"status": "accepted"}
 {%- if cookiecutter.use_auth %}
 
-    @app.post("/_test/grant-admin")
-    def grant_admin(body: UserCreate) -> dict[str, Any]:
-        """Makes (or promotes) an admin in the request's transaction, as `create-admin` does."""
-        user, _ = user_service().make_admin(body)
-        return UserRead.model_validate(user).model_dump(mode="json")
 
-    @app.get("/_test/whoami", security=BEARER)
-    def whoami() -> dict[str, str | None]:
-        user = optional_user()
-        return {"email": user.email if user else None}
+@routes_for_tests.post("/grant-admin")
+def grant_admin(body: UserCreate) -> dict[str, Any]:
+    """Makes (or promotes) an admin in the request's transaction, as `create-admin` does."""
+    user, _ = user_service().make_admin(body)
+    return UserRead.model_validate(user).model_dump(mode="json")
+
+
+@routes_for_tests.get("/whoami", security=BEARER)
+def whoami() -> dict[str, str | None]:
+    user = optional_user()
+    return {"email": user.email if user else None}
 {%- endif %}
+
+
+def user_from_header() -> None:
+    """Stands in for authentication: an X-Test-User header becomes the request state's user_id."""
+    if user := request.headers.get("X-Test-User"):
+        request_state().user_id = user
+
+
+def add_test_routes(app: OpenAPI) -> None:
+    app.register_api(routes_for_tests)
+    # Where authentication runs: right after the first hook has made the request state.
+    app.before_request_funcs.setdefault(None, []).insert(1, user_from_header)
 
 
 def as_served(app: "WSGIApplication") -> "WSGIApplication":
@@ -121,14 +154,12 @@ def serve(settings: Settings) -> Iterator[httpx.Client]:
     add_test_routes(app)
     with serve_app(app) as client:
         yield client
-{%- if cookiecutter.use_auth %}
 
 
 @contextmanager
 def shared(connection: Connection) -> Iterator[Connection]:
     """The test's connection, handed out and kept open (Resources.connect)."""
     yield connection
-{%- endif %}
 
 
 @contextmanager
@@ -141,12 +172,8 @@ def rolled_back(app: Flask) -> Iterator[None]:
     with resources.engine.connect() as connection:
         transaction = connection.begin()
         sessions = sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
-{%- if cookiecutter.use_auth %}
-        # Each request reads its caller on that connection too, so it sees the test's own users.
+        # Reads outside a unit of work use that connection too, so they see the test's own rows.
         app.extensions[RESOURCES_KEY] = replace(resources, sessions=sessions, connect=lambda: shared(connection))
-{%- else %}
-        app.extensions[RESOURCES_KEY] = replace(resources, sessions=sessions)
-{%- endif %}
         try:
             yield
         finally:

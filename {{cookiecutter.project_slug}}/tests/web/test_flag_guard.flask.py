@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from flask import g, request
+from flask import request
 from pydantic import BaseModel
 {% if cookiecutter.use_auth %}
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
@@ -16,6 +16,7 @@ from {{ cookiecutter.project_slug }}.web.app import close_resources, create_app
 from {{ cookiecutter.project_slug }}.web.auth import require_roles
 {%- endif %}
 from {{ cookiecutter.project_slug }}.web.flags import flag_required
+from {{ cookiecutter.project_slug }}.web.state import request_state
 {%- if cookiecutter.use_auth %}
 from tests.accounts import admin_headers
 {%- endif %}
@@ -38,9 +39,9 @@ class EchoPath(BaseModel):
 
 
 def user_from_header() -> None:
-    """Stands in for authentication, which sets g.user_id."""
+    """Stands in for authentication, which sets the request's user id."""
     if user := request.headers.get("x-test-user"):
-        g.user_id = user
+        request_state().user_id = user
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Who is calling: `current_user()` and `optional_user()` in views; `@login_required` and `@require_roles(...)` on them.
 
 The bearer token was verified by web/bearer.py; here the caller is read from the database
-(one query per request, kept in `g`), so a revoked session or a deactivated user is refused at
+(one query per request, kept in the request state), so a revoked session or a deactivated user is refused at
 once, and roles are the ones stored now, whatever the token says.
 
 The decorators check the caller before flask-openapi3 validates the request, so a caller who
@@ -11,7 +11,7 @@ may not use a route is refused (401, 403) whatever it sends.
 from collections.abc import Callable, Mapping, Sequence
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_openapi3.models.security_scheme import SecurityScheme
 from flask_openapi3.types import SecuritySchemesDict
 
@@ -22,9 +22,9 @@ from {{ cookiecutter.project_slug }}.core.auth.tokens import TokenClaims
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 from {{ cookiecutter.project_slug }}.core.user.schemas import UserRead
 from {{ cookiecutter.project_slug }}.core.user.service import UserService
-from {{ cookiecutter.project_slug }}.web.bearer import AUTH_KEY
 from {{ cookiecutter.project_slug }}.web.deps import current_resources, current_session
 from {{ cookiecutter.project_slug }}.web.guards import checked_first
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,13 +38,11 @@ SECURITY_SCHEMES: SecuritySchemesDict = {
 }
 # The `security` of routes that read the caller: `security=BEARER` on a route, `abp_security=BEARER` on a blueprint.
 BEARER: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
-# In `g`: the caller, once read.
-USER_KEY = "current_user"
 
 
 def _claims() -> TokenClaims | None:
     """The verified claims of the request's token; None without one; its error when it is invalid."""
-    found: TokenClaims | InvalidToken | None = g.get(AUTH_KEY)
+    found = request_state().auth
     if isinstance(found, InvalidToken):
         raise found
     return found
@@ -52,19 +50,18 @@ def _claims() -> TokenClaims | None:
 
 def current_user() -> UserRead:
     """The caller; 401 without a valid token, or once its session has ended or its user is deactivated."""
-    user: UserRead | None = g.get(USER_KEY)
-    if user is None:
+    state = request_state()
+    if state.user is None:
         claims = _claims()
         if claims is None:
             raise AuthenticationRequired
-        user = load_principal(current_resources().connect, claims)
-        setattr(g, USER_KEY, user)
-    return user
+        state.user = load_principal(current_resources().connect, claims)
+    return state.user
 
 
 def optional_user() -> UserRead | None:
     """The caller, or None for a request without a token; an invalid token is still 401."""
-    if g.get(AUTH_KEY) is None:
+    if request_state().auth is None:
         return None
     return current_user()
 
@@ -98,9 +95,9 @@ def require_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
 def register_role_guards(app: Flask, guards: Mapping[str, Sequence[Role]]) -> None:
     """Refuse each request to a blueprint named in `guards` unless its caller holds that blueprint's roles.
 
-    One app-level hook keyed by `request.blueprint`, as in web/rate_limit.py: blueprints are
-    module-level objects, shared by every app built in the process, so hooks cannot be added to
-    them per app. It runs before any view, and so before the request is validated.
+    One app-level hook keyed by `request.blueprint`: blueprints are module-level objects, shared
+    by every app built in the process, so hooks cannot be added to them per app. It runs before
+    any view, and so before the request is validated.
     """
 
     @app.before_request

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, get_type_hints
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.errors import AppError, RequestTooLarge, problem_details
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
-from {{ cookiecutter.project_slug }}.web.deps import KEEP_CHANGES_KEY, current_request_id
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 PROBLEM_JSON = "application/problem+json"
 # flask-openapi3 validates the view parameters with these names; FastAPI's names for their location.
@@ -44,7 +44,7 @@ def problem_response(
         title=title or HTTPStatus(status).phrase,
         detail=detail,
         instance=request.path,
-        request_id=current_request_id(),
+        request_id=request_state().request_id,
         code=code,
         **extra,
     )
@@ -94,6 +94,8 @@ def _json_decode_error() -> dict[str, Any] | None:
 
 def validation_problem(exc: ValidationError) -> Response:
     """flask-openapi3's validation_error_callback: the 422 problem for an invalid request."""
+    # flask-openapi3 aborts with this response, which Flask sends without calling an error handler.
+    request_state().error = exc
     location = _location(exc.title)
     decode_error = _json_decode_error() if location == "body" else None
     # Location, message and type only: echoing the input could leak a password.
@@ -106,13 +108,12 @@ def validation_problem(exc: ValidationError) -> Response:
 
 
 def _on_app_error(exc: AppError) -> Response:
-    if exc.keeps_changes:
-        # web/transactions.py commits the request's writes although the response is an error.
-        setattr(g, KEEP_CHANGES_KEY, True)
+    request_state().error = exc
     return error_response(exc)
 
 
 def _on_http_error(exc: HTTPException) -> Response:
+    request_state().error = exc
     # Flask passes only exceptions with a code here; abort(response) is returned as it is.
     status = HTTPStatus(exc.code or HTTPStatus.INTERNAL_SERVER_ERROR)
     if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
@@ -130,7 +131,10 @@ def _on_http_error(exc: HTTPException) -> Response:
 
 
 def register_error_handlers(app: Flask, *, debug: bool) -> None:
+    """Each handler records the error in the request state, for web/transactions.py to roll back."""
+
     def on_unexpected_error(exc: Exception) -> Response:
+        request_state().error = exc
         if isinstance(exc, SQLAlchemyError) and (error := as_app_error(exc)) is not None:
             # An outage or a conflict (503/409) rather than a bug.
             return error_response(error)

@@ -2,7 +2,7 @@
 
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from flask_cors import CORS
 from werkzeug.exceptions import SecurityError
 
@@ -17,6 +17,7 @@ from {{ cookiecutter.project_slug }}.core.logging import (
 )
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.errors import too_large
+from {{ cookiecutter.project_slug }}.web.state import request_state, start_request_state
 
 REQUEST_ID_HEADER = "X-Request-ID"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -30,10 +31,10 @@ def _werkzeug_host(pattern: str) -> str:
 
 
 def _register_request_context(app: Flask, settings: Settings) -> None:
-    """Request id, client address, log context and one access log line per request; error responses included.
+    """The request state, log context and one access log line per request; error responses included.
 
-    The client address (`g.client_ip`, `client` in the log context) is resolved here once, from
-    the peer and, behind trusted proxies, X-Forwarded-For (core/client_address.py).
+    The client address (the state's `client_ip`, `client` in the log context) is resolved here
+    once, from the peer and, behind trusted proxies, X-Forwarded-For (core/client_address.py).
     """
     access_log = AccessLog(settings.logging.slow_request_ms)
     headers = security_headers(settings)
@@ -42,28 +43,30 @@ def _register_request_context(app: Flask, settings: Settings) -> None:
     # Registered first, so it runs before every other hook and error handler.
     @app.before_request
     def start_request() -> None:
-        g.started = time.perf_counter()
-        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
-        g.client_ip = trusted_proxies.client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"))
-        start_request_context(request_id=g.request_id, client=g.client_ip)
+        state = start_request_state(
+            request_id=request_id_from(request.headers.get(REQUEST_ID_HEADER)),
+            client_ip=trusted_proxies.client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For")),
+        )
+        start_request_context(request_id=state.request_id, client=state.client_ip)
 
     # Flask runs this for error handlers' responses too.
     @app.after_request
     def add_headers(response: Response) -> Response:
-        response.headers[REQUEST_ID_HEADER] = g.request_id
+        state = request_state()
+        response.headers[REQUEST_ID_HEADER] = state.request_id
         for name, value in headers.items():
             response.headers.setdefault(name, value)
-        g.status = response.status_code
+        state.status = response.status_code
         return response
 
     @app.teardown_request
     def log_request(_: BaseException | None) -> None:
-        started: float = g.get("started", time.perf_counter())
+        state = request_state()
         access_log.record(
             method=request.method,
             path=request.path,
-            status=g.get("status", 500),
-            duration_ms=(time.perf_counter() - started) * 1000,
+            status=state.status,
+            duration_ms=(time.perf_counter() - state.started) * 1000,
         )
         # A worker thread serves request after request: leave no request id on its later lines.
         end_request_context()

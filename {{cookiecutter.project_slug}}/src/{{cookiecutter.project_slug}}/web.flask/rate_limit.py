@@ -1,8 +1,8 @@
 """Rate limits for blueprints and single views; the counting lives in core/rate_limit.py.
 
-A request counts against its user when `g.user_id` is set by the time the limit is checked
-(authentication does that in a `before_request` hook registered before the limits), otherwise
-against its client address (`g.client_ip`, see web/middleware.py).
+A request counts against its user when the request state has a `user_id` by the time the limit
+is checked ({% if cookiecutter.use_auth %}web/bearer.py{% else %}whatever authenticates the request{% endif %} sets it in a `before_request` hook registered
+before the limits), otherwise against its client address (`client_ip`, see web/middleware.py).
 """
 
 import functools
@@ -10,16 +10,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, Response, after_this_request, g, request
+from flask import Flask, Response, after_this_request, request
 
-from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy, RateLimitState, limit_key, tightest
+from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy, limit_key, tightest
 from {{ cookiecutter.project_slug }}.web.deps import current_resources
+from {{ cookiecutter.project_slug }}.web.state import request_state
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-# In `g`: the tightest limit checked so far, whose headers the response carries.
-STATE_KEY = "rate_limit"
 
 
 def register_rate_limits(app: Flask, policies: Mapping[str, Policy]) -> None:
@@ -41,7 +39,7 @@ def register_rate_limits(app: Flask, policies: Mapping[str, Policy]) -> None:
 def rate_limited(policy: Policy) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Count each call of the view against `policy`; put it below the route decorator.
 
-    `@router.post("/login")` then `@rate_limited("auth")`.
+    `@router.post("/export")` then `@rate_limited("default")`.
     """
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
@@ -57,21 +55,21 @@ def rate_limited(policy: Policy) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def check_rate_limit(policy: Policy) -> None:
     """Count the current request against `policy`; raises RateLimited when it is used up."""
-    key = limit_key(user_id=g.get("user_id"), client_ip=g.client_ip)
-    state = current_resources().redis.limiter.hit(policy, key)
-    if state is None:
+    state = request_state()
+    counted = current_resources().redis.limiter.hit(policy, limit_key(user_id=state.user_id, client_ip=state.client_ip))
+    if counted is None:
         return
-    earlier: RateLimitState | None = g.get(STATE_KEY)
-    if earlier is None:
+    if state.rate_limit is None:
         after_this_request(_add_headers)
+        state.rate_limit = counted
     else:
-        state = tightest([earlier, state])
-    setattr(g, STATE_KEY, state)
+        state.rate_limit = tightest([state.rate_limit, counted])
 
 
 def _add_headers(response: Response) -> Response:
     """Runs for every response, error responses included; a header the response sets itself wins."""
-    state: RateLimitState = g.get(STATE_KEY)
-    for name, value in state.headers(time.time()).items():
-        response.headers.setdefault(name, value)
+    limit = request_state().rate_limit
+    if limit is not None:
+        for name, value in limit.headers(time.time()).items():
+            response.headers.setdefault(name, value)
     return response

@@ -50,19 +50,9 @@ def create_item(body: ItemCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
     return ItemRead.model_validate(item).model_dump(mode="json"), 201, {"Location": f"{PREFIX}/{item.id}"}
 
 
-{%- if cookiecutter.use_redis %}
-
-
 @router.get("/<item_id>", responses={200: ItemRead})
 def get_item(path: ItemPath) -> dict[str, Any]:
     return item_service().read(path.item_id).model_dump(mode="json")
-{%- else %}
-
-
-@router.get("/<item_id>", responses={200: ItemRead})
-def get_item(path: ItemPath) -> dict[str, Any]:
-    return ItemRead.model_validate(item_service().get(path.item_id)).model_dump(mode="json")
-{%- endif %}
 
 
 @router.patch("/<item_id>", responses={200: ItemRead})
