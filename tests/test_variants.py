@@ -1,5 +1,6 @@
 """Every combination of answers bakes into a clean project that lints and type-checks."""
 
+import functools
 import os
 import re
 import subprocess
@@ -29,10 +30,12 @@ def files_of(root: Path) -> set[str]:
     return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
 
 
+@functools.cache
 def manifest() -> dict[str, Any]:
     return tomllib.loads((PROJECT / MANIFEST).read_text())
 
 
+@functools.cache
 def tag_values() -> dict[str, str]:
     """Each variant tag and the answer that selects it (a flavour tag, the framework that runs it)."""
     variants = manifest()["variants"]
@@ -40,16 +43,23 @@ def tag_values() -> dict[str, str]:
     return tags | dict.fromkeys(variants["flavour"].values(), "framework")
 
 
+@functools.cache
+def tag_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A name that carries tags (stem, tags, extension), and one tag within them."""
+    alternatives = "|".join(re.escape(tag) for tag in sorted(tag_values(), key=len, reverse=True))
+    named = re.compile(rf"(?P<stem>.+?)(?P<tags>(?:\.(?:{alternatives}))+)(?P<extension>\.[^.]+)?")
+    return named, re.compile(rf"\.({alternatives})")
+
+
 def shaped_name(part: str, answers: Answers) -> str | None:
     """A path component under the naming rule: its plain name if kept, None if its variant is not selected."""
-    variants = manifest()["variants"]
-    tags = tag_values()
-    alternatives = "|".join(re.escape(tag) for tag in sorted(tags, key=len, reverse=True))
-    named = re.fullmatch(rf"(?P<stem>.+?)(?P<tags>(?:\.(?:{alternatives}))+)(?P<extension>\.[^.]+)?", part)
+    named_pattern, tag_pattern = tag_patterns()
+    named = named_pattern.fullmatch(part)
     if named is None:
         return part
-    found = set(re.findall(rf"\.({alternatives})", named["tags"]))
-    selected = {answers[name] for name in set(tags.values())} | {variants["flavour"][answers["framework"]]}
+    flavour = manifest()["variants"]["flavour"][answers["framework"]]
+    selected = {answers[name] for name in set(tag_values().values())} | {flavour}
+    found = set(tag_pattern.findall(named["tags"]))
     return named["stem"] + (named["extension"] or "") if found <= selected else None
 
 
