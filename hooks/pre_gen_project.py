@@ -26,7 +26,7 @@ TAKEN_NAMES = frozenset(
         "migrations", "src", "test", "tests",
     }
 )  # fmt: skip
-YES_NO_PROMPTS = ("use_redis", "use_auth")
+YES_NO_PROMPTS = ("use_redis", "use_celery", "use_auth")
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 # The canonical public-version grammar from PEP 440 (epoch, release, pre, post, dev).
@@ -75,6 +75,8 @@ def problems(answers: dict[str, Any]) -> list[str]:
         for name in YES_NO_PROMPTS
         if not isinstance(answers[name], bool)
     )
+    if answers["use_celery"] is True and answers["use_redis"] is False:
+        found.append("use_celery: Celery needs Redis as its broker; answer use_redis=true, or use_celery=false")
     return found
 
 

@@ -36,6 +36,7 @@ HAND_WRITTEN = {
     f"{PACKAGE}/core/health.async.py": "checks overlap as tasks with wait_for; sync runs them in threads it abandons",
     "tests/unit/test_health.async.py": "a hanging check is a sleeping task here, a blocked thread there",
     "tests/integration/test_cache_concurrency.async.py": "concurrent callers are tasks here, threads there",
+    f"{PACKAGE}/worker/runtime.async.py": "each worker process keeps an event loop here; plain calls there",
 }
 
 HEADER = "{{# Generated from {source} by scripts/generate_sync.py: edit that file, then run the script. -#}}"

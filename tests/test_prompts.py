@@ -38,6 +38,11 @@ CRUFT = TEMPLATE / ".venv-cruft" / "bin" / "cruft"
         pytest.param(
             {"project_name": "  ", "project_slug": "blank"}, "project_name: must not be empty", id="empty-name"
         ),
+        pytest.param(
+            {"use_redis": False, "use_celery": True},
+            "use_celery: Celery needs Redis as its broker; answer use_redis=true, or use_celery=false",
+            id="celery-without-redis",
+        ),
     ],
 )
 def test_invalid_answer_fails_with_one_line_and_leaves_nothing(
@@ -52,7 +57,7 @@ def test_invalid_answer_fails_with_one_line_and_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("prompt", ["use_redis", "use_auth"])
+@pytest.mark.parametrize("prompt", ["use_redis", "use_celery", "use_auth"])
 def test_a_yes_no_prompt_refuses_other_answers_and_leaves_nothing(tmp_path: Path, prompt: str) -> None:
     with pytest.raises(ValueError, match=f"maybe provided for variable {prompt} could not be converted to a boolean"):
         cookiecutter(str(TEMPLATE), no_input=True, extra_context={prompt: "maybe"}, output_dir=str(tmp_path))

@@ -19,6 +19,13 @@ OPTIONS: dict[str, list[Any]] = {
 CODE_SHAPING = [name for name in OPTIONS if name != "open_source_license"]
 
 Answers = dict[str, Any]
+
+
+def is_valid(answers: Mapping[str, Any]) -> bool:
+    """Whether hooks/pre_gen_project.py accepts these answers (tests/test_prompts.py shows the refusals)."""
+    return not (answers.get("use_celery", False) and answers.get("use_redis") is False)
+
+
 # Variants the generated-suite tests always include: each framework on each database, with auth.
 REQUIRED: list[Answers] = [
     {"framework": framework, "database": database, "use_auth": True}
@@ -47,8 +54,11 @@ def variant_id(answers: Mapping[str, Any]) -> str:
 
 
 def combinations(names: list[str]) -> Iterator[Answers]:
+    """Every valid combination of the values of `names`."""
     for values in itertools.product(*(OPTIONS[name] for name in names)):
-        yield dict(zip(names, values, strict=True))
+        answers = dict(zip(names, values, strict=True))
+        if is_valid(answers):
+            yield answers
 
 
 def all_variants() -> list[Answers]:

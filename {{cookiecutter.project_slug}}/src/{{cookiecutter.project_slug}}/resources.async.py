@@ -31,6 +31,9 @@ from {{ cookiecutter.project_slug }}.core.rate_limit import RateLimiter
 from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_breaker, create_redis
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker
 {%- endif %}
+{%- if cookiecutter.use_celery %}
+from {{ cookiecutter.project_slug }}.core.task_queue import TaskQueue, create_task_client
+{%- endif %}
 {%- if cookiecutter.use_auth %}
 from {{ cookiecutter.project_slug }}.core.user.passwords import PasswordHasher
 {%- endif %}
@@ -69,6 +72,16 @@ class RedisClients:
             flags=FlagStore(client, breaker, key_prefix=prefix, settings=settings.flags),
         )
 {%- endif %}
+{%- if cookiecutter.use_celery %}
+
+
+def open_task_queue(settings: Settings, redis: RedisClients, health: HealthRegistry) -> TaskQueue:
+    client = create_task_client(settings)
+    queue = TaskQueue(client, redis.client, redis.breaker, key_prefix=settings.redis.key_prefix, settings=settings)
+    # Optional: without the broker, requests that start tasks answer 503 and the rest keep working.
+    health.register("broker", queue.check_broker, timeout=settings.celery.publish_timeout + 1, required=False)
+    return queue
+{%- endif %}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +100,14 @@ class Resources:
 {%- if cookiecutter.use_redis %}
     redis: RedisClients
 {%- endif %}
+{%- if cookiecutter.use_celery %}
+    tasks: TaskQueue
+{%- endif %}
 
     async def close(self) -> None:
+{%- if cookiecutter.use_celery %}
+        self.tasks.close()
+{%- endif %}
 {%- if cookiecutter.use_redis %}
         await self.redis.client.aclose()
 {%- endif %}
@@ -102,6 +121,9 @@ def open_resources(settings: Settings) -> Resources:
     reads = read_engine(engine)
     check = partial(check_database, reads, require_migrations=settings.database.check_migrations)
     health.register("database", check, timeout=settings.database.connect_timeout + 1)
+{%- if cookiecutter.use_redis %}
+    redis = RedisClients.open(settings, health)
+{%- endif %}
     return Resources(
         settings=settings,
         health=health,
@@ -113,7 +135,10 @@ def open_resources(settings: Settings) -> Resources:
         tokens=TokenCodec(settings.auth, settings.secret_key),
 {%- endif %}
 {%- if cookiecutter.use_redis %}
-        redis=RedisClients.open(settings, health),
+        redis=redis,
+{%- endif %}
+{%- if cookiecutter.use_celery %}
+        tasks=open_task_queue(settings, redis, health),
 {%- endif %}
     )
 

@@ -6,10 +6,13 @@ fields; everything else lives in a section, set as `SECTION__FIELD` (`DATABASE__
 
 import json
 import logging
+{%- if cookiecutter.use_celery %}
+import tempfile
+{%- endif %}
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import ip_network
-{%- if cookiecutter.use_auth %}
+{%- if cookiecutter.use_auth or cookiecutter.use_celery %}
 from pathlib import Path
 {%- endif %}
 from typing import Annotated, Literal, Self
@@ -180,6 +183,58 @@ class FlagSettings(Section):
 {%- endif %}
 {%- endif %}
 
+{%- if cookiecutter.use_celery %}
+
+
+class CelerySettings(Section):
+    """Background tasks. Delivery is at least once: a task may run again after a crash, so each is idempotent."""
+
+    # Unset: the Redis server of REDIS_URL carries the task messages and the results.
+    broker_url: str | None = None
+    result_backend: str | None = None
+    # Worker processes; unset: one per CPU.
+    concurrency: int | None = Field(default=None, ge=1)
+    # Seconds a task may run: past the soft limit it is asked to stop (SoftTimeLimitExceeded),
+    # past the hard limit its process is killed and replaced.
+    soft_time_limit: int = Field(default=300, ge=1)
+    time_limit: int = Field(default=330, ge=1)
+    # Seconds a task taken by a worker that never acknowledged it stays hidden from the others, after
+    # which it is delivered again. Longer than the time limit and the longest retry countdown, or a
+    # running or waiting task would be delivered twice.
+    visibility_timeout: int = Field(default=3600, ge=1)
+    # Seconds a worker told to stop (SIGTERM) lets its running tasks finish; those still running are
+    # then handed back to the queue.
+    shutdown_timeout: float = Field(default=20.0, ge=0)
+    # Retries of a task that failed on an unavailable database or Redis: at most this many, waiting
+    # about 2, 4, 8, ... seconds (with jitter) and never more than `retry_backoff_max`.
+    max_retries: int = Field(default=5, ge=0)
+    retry_backoff_max: int = Field(default=600, ge=1)
+    # Seconds results (of the tasks that keep one) and task records stay readable.
+    result_expires: int = Field(default=86_400, ge=60)
+    # Seconds an enqueue may wait for the broker before the request is answered 503.
+    publish_timeout: float = Field(default=2.0, gt=0)
+    # Where the worker and beat write the heartbeat files that `{{ cookiecutter.project_slug }} heartbeat` checks.
+    heartbeat_dir: Path = Path(tempfile.gettempdir())
+    # Seconds between heartbeats; a probe allows a few missed ones.
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+    # Seconds between runs of each periodic task (beat).
+    canary_seconds: float = Field(default=60.0, gt=0)
+{%- if cookiecutter.use_auth %}
+    prune_sessions_seconds: float = Field(default=3600.0, gt=0)
+    # Days an ended session is kept before it is pruned: one revoked for token reuse records an attack.
+    ended_session_days: int = Field(default=30, ge=0)
+{%- endif %}
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> Self:
+        if self.soft_time_limit >= self.time_limit:
+            msg = "CELERY__SOFT_TIME_LIMIT must be below CELERY__TIME_LIMIT"
+            raise ValueError(msg)
+        if self.visibility_timeout <= max(self.time_limit, self.retry_backoff_max):
+            msg = "CELERY__VISIBILITY_TIMEOUT must exceed CELERY__TIME_LIMIT and CELERY__RETRY_BACKOFF_MAX"
+            raise ValueError(msg)
+        return self
+{%- endif %}
 {%- if cookiecutter.use_auth %}
 
 
@@ -310,6 +365,9 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     flags: FlagSettings = Field(default_factory=FlagSettings)
 {%- endif %}
+{%- if cookiecutter.use_celery %}
+    celery: CelerySettings = Field(default_factory=CelerySettings)
+{%- endif %}
 {%- if cookiecutter.use_auth %}
     auth: AuthSettings = Field(default_factory=AuthSettings)
 {%- endif %}
@@ -346,6 +404,16 @@ class Settings(BaseSettings):
     @property
     def log_as_json(self) -> bool:
         return self.log_format == "json"
+{%- if cookiecutter.use_celery %}
+
+    @property
+    def broker_url(self) -> str:
+        return self.celery.broker_url or self.redis_url
+
+    @property
+    def result_backend(self) -> str:
+        return self.celery.result_backend or self.redis_url
+{%- endif %}
 
     def sections(self) -> list[Section]:
         return [section for name in type(self).model_fields if isinstance(section := getattr(self, name), Section)]
@@ -372,6 +440,9 @@ class Settings(BaseSettings):
     def connection_info(self) -> dict[str, str]:
         """What this process connects to, with passwords masked; safe to log."""
         services = {name.removesuffix("_url"): mask_password(getattr(self, name)) for name in SERVICE_URLS}
+{%- if cookiecutter.use_celery %}
+        services["broker"] = mask_password(self.broker_url)
+{%- endif %}
         return {"environment": self.environment.value, **services}
 
 

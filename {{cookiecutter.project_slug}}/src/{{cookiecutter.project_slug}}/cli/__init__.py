@@ -1,6 +1,6 @@
-"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db |{% if cookiecutter.use_redis %} flags |{% endif %}{% if cookiecutter.use_auth %} create-admin |{% endif %} version` (also `python -m {{ cookiecutter.project_slug }}`).
+"""The command line: `{{ cookiecutter.project_slug }} serve | doctor | db |{% if cookiecutter.use_celery %} worker | beat | heartbeat |{% endif %}{% if cookiecutter.use_redis %} flags |{% endif %}{% if cookiecutter.use_auth %} create-admin |{% endif %} version`.
 
-Each feature's commands live in a module of their own, added to `cli` here.
+Also `python -m {{ cookiecutter.project_slug }}`. Each feature's commands live in a module of their own, added to `cli` here.
 """
 
 from typing import Annotated
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from {{ cookiecutter.project_slug }} import __version__
-from {{ cookiecutter.project_slug }}.cli import {% if cookiecutter.use_auth %}admin, {% endif %}db{% if cookiecutter.use_redis %}, flags{% endif %}
+from {{ cookiecutter.project_slug }}.cli import {% if cookiecutter.use_auth %}admin, {% endif %}db{% if cookiecutter.use_redis %}, flags{% endif %}{% if cookiecutter.use_celery %}, tasks{% endif %}
 from {{ cookiecutter.project_slug }}.cli.console import EXIT_BAD_SETTINGS, console, exiting_on_bad_settings, settings_or_exit
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging
 from {{ cookiecutter.project_slug }}.resources import run_with_resources
@@ -23,6 +23,9 @@ FIXES = {
 {%- if cookiecutter.use_redis %}
     "redis": "Is Redis running, and does REDIS_URL point at it?",
 {%- endif %}
+{%- if cookiecutter.use_celery %}
+    "broker": "Is the broker running, and does CELERY__BROKER_URL (or else REDIS_URL) point at it?",
+{%- endif %}
 }
 
 cli = typer.Typer(help="{{ cookiecutter.project_name }}", no_args_is_help=True, add_completion=False)
@@ -32,6 +35,9 @@ cli.add_typer(flags.app, name="flags")
 {%- endif %}
 {%- if cookiecutter.use_auth %}
 cli.add_typer(admin.app)
+{%- endif %}
+{%- if cookiecutter.use_celery %}
+cli.add_typer(tasks.app)
 {%- endif %}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from structlog.contextvars import bind_contextvars, clear_contextvars
+from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
@@ -141,6 +141,11 @@ def start_request_context(**values: Any) -> None:
 def end_request_context() -> None:
     """Forget the finished request's fields; worker threads are reused."""
     clear_contextvars()
+
+
+def current_log_context() -> dict[str, Any]:
+    """The fields every line of the current request (or task) carries, such as `request_id`."""
+    return get_contextvars()
 
 
 def bind_log_context(**values: Any) -> None:

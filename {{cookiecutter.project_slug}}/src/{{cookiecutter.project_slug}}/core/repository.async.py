@@ -1,5 +1,6 @@
 """Generic data access for one table. Repositories flush but never commit: the unit of work does."""
 
+from collections.abc import Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -47,6 +48,12 @@ class Repository(Generic[ModelT]):
         self.session.add(row)
         await self.flush()
         return row
+
+    async def add_all(self, rows: Sequence[ModelT]) -> Sequence[ModelT]:
+        """Add several rows with one flush."""
+        self.session.add_all(rows)
+        await self.flush()
+        return rows
 
     async def delete(self, row: ModelT) -> None:
         await self.session.delete(row)

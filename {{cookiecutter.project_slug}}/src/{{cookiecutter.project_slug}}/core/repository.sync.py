@@ -1,6 +1,7 @@
 {# Generated from repository.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """Generic data access for one table. Repositories flush but never commit: the unit of work does."""
 
+from collections.abc import Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -48,6 +49,12 @@ class Repository(Generic[ModelT]):
         self.session.add(row)
         self.flush()
         return row
+
+    def add_all(self, rows: Sequence[ModelT]) -> Sequence[ModelT]:
+        """Add several rows with one flush."""
+        self.session.add_all(rows)
+        self.flush()
+        return rows
 
     def delete(self, row: ModelT) -> None:
         self.session.delete(row)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 
 from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd, UserSession
 from {{ cookiecutter.project_slug }}.core.repository import Repository
@@ -47,3 +47,13 @@ class SessionRepository(Repository[UserSession]):
             .execution_options(synchronize_session=False)
         )
         await self.session.execute(statement)
+
+    async def delete_ended(self, before: datetime) -> int:
+        """Delete the sessions that were revoked or expired before `before`; the number deleted."""
+        statement = (
+            delete(UserSession)
+            .where(or_(UserSession.revoked_at < before, UserSession.expires_at < before))
+            .execution_options(synchronize_session=False)
+        )
+        result = cast("CursorResult[Any]", await self.session.execute(statement))
+        return result.rowcount

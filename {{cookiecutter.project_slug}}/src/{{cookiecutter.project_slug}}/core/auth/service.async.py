@@ -6,7 +6,7 @@ thread, so a login never stalls the event loop.  {#- async only #}
 """
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,3 +115,13 @@ async def load_principal(connect: Connect, claims: TokenClaims) -> UserRead:
     if row is None:
         raise SessionEnded
     return UserRead.model_validate(row)
+
+
+async def prune_ended_sessions(session: AsyncSession, *, kept_for: timedelta) -> int:
+    """Delete sessions that ended (logged out, revoked or expired) more than `kept_for` ago.
+
+    Kept that long first: a session revoked for token reuse is the record of an attack.
+    """
+    removed = await SessionRepository(session).delete_ended(utcnow() - kept_for)
+    logger.info("ended sessions pruned", removed=removed)
+    return removed

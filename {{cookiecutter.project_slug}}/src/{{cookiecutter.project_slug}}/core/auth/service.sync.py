@@ -4,7 +4,7 @@
 The service flushes, never commits: the request's unit of work does.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -113,3 +113,13 @@ def load_principal(connect: Connect, claims: TokenClaims) -> UserRead:
     if row is None:
         raise SessionEnded
     return UserRead.model_validate(row)
+
+
+def prune_ended_sessions(session: Session, *, kept_for: timedelta) -> int:
+    """Delete sessions that ended (logged out, revoked or expired) more than `kept_for` ago.
+
+    Kept that long first: a session revoked for token reuse is the record of an attack.
+    """
+    removed = SessionRepository(session).delete_ended(utcnow() - kept_for)
+    logger.info("ended sessions pruned", removed=removed)
+    return removed

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.project_slug }}.core.cache import Cache
 from {{ cookiecutter.project_slug }}.core.db import on_commit
 from {{ cookiecutter.project_slug }}.core.item.models import Item
-from {{ cookiecutter.project_slug }}.core.item.schemas import ItemRead, ItemUpdate
+from {{ cookiecutter.project_slug }}.core.item.schemas import ImportResult, ItemImport, ItemRead, ItemUpdate
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
 
 # Part of every key: bump it when ItemRead changes shape, and entries of the old shape are ignored.
@@ -40,6 +40,12 @@ class CachedItemService(ItemService):
     async def delete(self, id_: int) -> None:
         await super().delete(id_)
         self._forget_after_commit(id_)
+
+    async def import_by_name(self, data: ItemImport) -> ImportResult:
+        result = await super().import_by_name(data)
+        for id_ in result.updated:
+            self._forget_after_commit(id_)
+        return result
 
     def _forget_after_commit(self, id_: int) -> None:
         # Should Redis be down then, the entry is served until its ttl runs out (the cache logs it).

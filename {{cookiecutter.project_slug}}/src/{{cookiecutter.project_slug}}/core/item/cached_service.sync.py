@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.project_slug }}.core.cache import Cache
 from {{ cookiecutter.project_slug }}.core.db import on_commit
 from {{ cookiecutter.project_slug }}.core.item.models import Item
-from {{ cookiecutter.project_slug }}.core.item.schemas import ItemRead, ItemUpdate
+from {{ cookiecutter.project_slug }}.core.item.schemas import ImportResult, ItemImport, ItemRead, ItemUpdate
 from {{ cookiecutter.project_slug }}.core.item.service import ItemService
 
 # Part of every key: bump it when ItemRead changes shape, and entries of the old shape are ignored.
@@ -41,6 +41,12 @@ class CachedItemService(ItemService):
     def delete(self, id_: int) -> None:
         super().delete(id_)
         self._forget_after_commit(id_)
+
+    def import_by_name(self, data: ItemImport) -> ImportResult:
+        result = super().import_by_name(data)
+        for id_ in result.updated:
+            self._forget_after_commit(id_)
+        return result
 
     def _forget_after_commit(self, id_: int) -> None:
         # Should Redis be down then, the entry is served until its ttl runs out (the cache logs it).

@@ -10,6 +10,8 @@ from {{ cookiecutter.project_slug }}.core.validators import refuse_null
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
 Quantity = Annotated[int, Field(ge=0, le=2**31 - 1)]
+# Items one import may carry: one transaction, so it must stay short.
+IMPORT_MAX_ITEMS = 1000
 
 
 class ItemCreate(BaseModel):
@@ -30,6 +32,30 @@ class ItemUpdate(BaseModel):
     quantity: Quantity | None = None
 
     _not_null = field_validator("name", "quantity")(refuse_null)
+
+
+class ItemImport(BaseModel):
+    """Items to create or update by name, all or none; names must not repeat."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ItemCreate] = Field(min_length=1, max_length=IMPORT_MAX_ITEMS)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_names(cls, items: list[ItemCreate]) -> list[ItemCreate]:
+        names = [item.name for item in items]
+        if len(set(names)) != len(names):
+            msg = "item names must not repeat"
+            raise ValueError(msg)
+        return items
+
+
+class ImportResult(BaseModel):
+    """The ids an import created and updated."""
+
+    created: list[int]
+    updated: list[int]
 
 
 class ItemRead(BaseModel):

@@ -14,7 +14,7 @@ from {{ cookiecutter.project_slug }}.web.auth import require_roles
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.web.rate_limit import rate_limit
 {%- endif %}
-from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items{% if cookiecutter.use_auth %}, users{% endif %}
+from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items{% if cookiecutter.use_celery %}, tasks{% endif %}{% if cookiecutter.use_auth %}, users{% endif %}
 
 
 class Mount(NamedTuple):
@@ -41,6 +41,9 @@ ROUTERS = [
     Mount(auth.router{{ limited("auth") }}),
 {%- endif %}
     Mount(items.router{{ limited("default") }}),
+{%- if cookiecutter.use_celery %}
+    Mount(tasks.router{{ limited("default") }}),
+{%- endif %}
 {%- if cookiecutter.use_auth %}
     Mount(users.router{{ limited("default") }}),
 {%- endif %}

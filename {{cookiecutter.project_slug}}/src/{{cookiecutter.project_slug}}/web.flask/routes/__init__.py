@@ -11,7 +11,7 @@ from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 {%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings
-from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items{% if cookiecutter.use_auth %}, users{% endif %}
+from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items{% if cookiecutter.use_celery %}, tasks{% endif %}{% if cookiecutter.use_auth %}, users{% endif %}
 
 
 class Mount(NamedTuple):
@@ -45,6 +45,9 @@ ROUTERS = [
     Mount(auth.router{% if cookiecutter.use_redis %}, rate_limit="auth"{% endif %}),
 {%- endif %}
     Mount(items.router{% if cookiecutter.use_redis %}, rate_limit="default"{% endif %}),
+{%- if cookiecutter.use_celery %}
+    Mount(tasks.router, rate_limit="default"),
+{%- endif %}
 {%- if cookiecutter.use_auth %}
     Mount(users.router{% if cookiecutter.use_redis %}, rate_limit="default"{% endif %}),
 {%- endif %}

@@ -1,3 +1,7 @@
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
 from {{ cookiecutter.project_slug }}.core.item.models import Item
 from {{ cookiecutter.project_slug }}.core.repository import Repository
 
@@ -8,3 +12,8 @@ class ItemRepository(Repository[Item]):
     filterable = frozenset({"name", "quantity"})
     # Newest first, by the primary key: no extra index needed.
     default_sort = "-id"
+
+    async def by_names(self, names: Sequence[str]) -> dict[str, Item]:
+        """The items with these names (the name is unique), keyed by name."""
+        rows = await self.session.scalars(select(Item).where(Item.name.in_(names)))
+        return {item.name: item for item in rows}

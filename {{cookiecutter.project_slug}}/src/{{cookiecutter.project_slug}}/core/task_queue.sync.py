@@ -1,0 +1,200 @@
+{# Generated from task_queue.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
+"""Background tasks as the web app and the CLI see them: send one by name, read how it went.
+
+The Celery configuration lives here too, because both sides of the broker share it: the worker
+(worker/app.py) adds its tasks and processes to it. Delivery is at least once, so every task
+must be idempotent (see worker/tasks.py).
+"""
+
+import json
+import math
+import time
+import uuid
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from celery import Celery
+from kombu.exceptions import KombuError
+from redis import Redis
+from redis.exceptions import RedisError
+
+from {{ cookiecutter.project_slug }}.core.errors import AppError, NotFound, ServiceUnavailable
+from {{ cookiecutter.project_slug }}.core.logging import current_log_context
+from {{ cookiecutter.project_slug }}.core.redis_client import guarded
+from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
+from {{ cookiecutter.project_slug }}.settings import Settings
+
+# The message header that carries the web request's id into the task's log lines.
+REQUEST_ID_HEADER = "request_id"
+# The periodic canary task (worker/tasks.py) writes when it last ran; kept a week.
+CANARY_KEPT_SECONDS = 7 * 24 * 3600
+
+
+def canary_key(key_prefix: str) -> str:
+    return f"{key_prefix}:canary"
+
+
+class TaskQueueUnavailable(ServiceUnavailable):
+    code = "task_queue_unavailable"
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery's settings, each default chosen for reliability over throughput."""
+    celery = settings.celery
+    # The services sharing a Redis server keep their own queues and results apart.
+    redis_options = {
+        "global_keyprefix": f"{settings.redis.key_prefix}:celery:",
+        "socket_timeout": settings.redis.socket_timeout,
+        "socket_connect_timeout": settings.redis.connect_timeout,
+    }
+    return {
+        "broker_url": settings.broker_url,
+        "result_backend": settings.result_backend,
+        # JSON only: a pickled message from anyone who can write to the broker would run code here.
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        # Acknowledged when the task has run, and handed back if its process dies: a crash loses no
+        # task, at the price of running it again (hence idempotent tasks).
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # A task cut off with its worker's broker connection runs again elsewhere; stop this copy.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Each process reserves one message at a time: a long task holds back no others.
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": celery.soft_time_limit,
+        "task_time_limit": celery.time_limit,
+        # Longer than any task runs or waits for a retry (settings check it), or it is delivered twice.
+        "broker_transport_options": {"visibility_timeout": celery.visibility_timeout, **redis_options},
+        "result_backend_transport_options": redis_options,
+        "redis_socket_timeout": settings.redis.socket_timeout,
+        "redis_socket_connect_timeout": settings.redis.connect_timeout,
+        # SIGTERM lets running tasks finish for this long; the rest go back to the queue.
+        "worker_soft_shutdown_timeout": celery.shutdown_timeout,
+        # Results cost a write per task; the tasks whose result someone reads ask for one.
+        "task_ignore_result": True,
+        "task_track_started": True,
+        "result_expires": celery.result_expires,
+        # Workers that start before Redis keep trying instead of exiting.
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": celery.publish_timeout,
+        # One quick retry on a dropped connection, then the caller hears the broker is down.
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+        # The project's logging (core/logging.py) stays in charge of the root logger and stdout.
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "enable_utc": True,
+    }
+
+
+def create_task_client(settings: Settings) -> Celery:
+    """A Celery app that sends tasks by name and reads their results; nothing connects here."""
+    client = Celery("{{ cookiecutter.project_slug }}", set_as_current=False)
+    client.config_from_object(celery_config(settings))
+    return client
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStatus:
+    id: str
+    name: str
+    # Who started it (None: the service itself, or no authentication).
+    owner_id: int | None
+    # Celery's state: PENDING (queued), STARTED, RETRY, SUCCESS or FAILURE.
+    state: str
+    result: Any = None
+    # A problem's code, title and detail when the task failed.
+    error: dict[str, str] | None = None
+
+    def readable_by(self, user_id: int | None, *, admin: bool) -> bool:
+        """Whether a caller may see this task: the one who started it, or an admin."""
+        return self.owner_id is None or admin or self.owner_id == user_id
+
+
+def describe_failure(exc: object) -> dict[str, str]:
+    """What a caller may learn of a failed task: a domain error's own words, or nothing internal."""
+    if isinstance(exc, AppError):
+        return {"code": exc.code, "title": exc.title, "detail": exc.message}
+    return {"code": "task_failed", "title": "Task Failed", "detail": "The task failed; its log has the details."}
+
+
+class TaskQueue:
+    """Sends tasks and reads their status. A record per task (who started it, which task) is kept
+    in Redis, so only tasks sent through here can be looked up, and only by the id they got.
+    """
+
+    def __init__(
+        self, client: Celery, redis: Redis, breaker: CircuitBreaker, *, key_prefix: str, settings: Settings
+    ) -> None:
+        self.client = client
+        self._redis = redis
+        self._breaker = breaker
+        self._key_prefix = f"{key_prefix}:task"
+        self._canary_key = canary_key(key_prefix)
+        self._expires = settings.celery.result_expires
+        # Whole seconds for kombu.
+        self._connect_timeout = math.ceil(settings.celery.publish_timeout)
+
+    def _key(self, task_id: str) -> str:
+        return f"{self._key_prefix}:{task_id}"
+
+    def submit(self, name: str, kwargs: dict[str, Any], *, owner_id: int | None = None) -> str:
+        """Send task `name`; its id. TaskQueueUnavailable (503) if the broker cannot take it.
+
+        Call it once the request's changes have committed: a worker may start at once, and must
+        find them. Nothing is left half done on failure, so the caller may simply try again.
+        """
+        task_id = str(uuid.uuid4())
+        record = json.dumps({"name": name, "owner_id": owner_id})
+        try:
+            guarded(self._breaker, partial(self._redis.set, self._key(task_id), record, ex=self._expires))
+            self._publish(task_id, name, kwargs)
+        except (DependencyUnavailable, KombuError, RedisError, OSError) as exc:
+            self._forget(task_id)
+            raise TaskQueueUnavailable("The task queue is unavailable; try again shortly.") from exc
+        return task_id
+
+    def _publish(self, task_id: str, name: str, kwargs: dict[str, Any]) -> None:
+        headers = {REQUEST_ID_HEADER: current_log_context().get("request_id")}
+        self.client.send_task(name, kwargs=kwargs, task_id=task_id, headers=headers, retry=True)
+
+    def _forget(self, task_id: str) -> None:
+        # Should Redis be down, the record expires with the results; a lookup meanwhile says PENDING.
+        with suppress(DependencyUnavailable):
+            guarded(self._breaker, partial(self._redis.delete, self._key(task_id)))
+
+    def status(self, task_id: str) -> TaskStatus:
+        """The task's state and result; NotFound (404) for an id this queue did not send (or expired)."""
+        try:
+            raw = guarded(self._breaker, partial(self._redis.get, self._key(task_id)))
+            meta = self.client.backend.get_task_meta(task_id)
+        except (DependencyUnavailable, KombuError, RedisError, OSError) as exc:
+            raise TaskQueueUnavailable("The task queue is unavailable; try again shortly.") from exc
+        if raw is None:
+            raise NotFound(f"There is no task with id {task_id}.", details={"id": task_id})
+        record = json.loads(raw)
+        state = str(meta["status"])
+        status = TaskStatus(id=task_id, name=record["name"], owner_id=record["owner_id"], state=state)
+        if state == "SUCCESS":
+            return replace(status, result=meta["result"])
+        if state == "FAILURE":
+            return replace(status, error=describe_failure(meta["result"]))
+        return status
+
+    def check_broker(self) -> dict[str, Any]:
+        """Readiness: the broker accepts a connection; and how long ago the canary task last ran."""
+        self._connect_broker()
+        details: dict[str, Any] = {"transport": self.client.conf.broker_url.split(":", 1)[0]}
+        last_run = guarded(self._breaker, partial(self._redis.get, self._canary_key))
+        if last_run is not None:
+            details["canary_age_seconds"] = round(time.time() - float(last_run))
+        return details
+
+    def _connect_broker(self) -> None:
+        with self.client.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=self._connect_timeout)
+
+    def close(self) -> None:
+        self.client.close()
