@@ -30,7 +30,10 @@ from tests.redis_fixtures import REDIS_RUN_PREFIX, REDIS_URL
 {%- if cookiecutter.database != "sqlite" %}
 from tests.server_database import temporary_database
 {%- endif %}
-{%- if cookiecutter.use_redis %}
+{%- if cookiecutter.use_celery %}
+
+pytest_plugins = ["tests.redis_fixtures", "tests.worker_fixtures"]
+{%- elif cookiecutter.use_redis %}
 
 pytest_plugins = ["tests.redis_fixtures"]
 {%- endif %}

@@ -17,7 +17,7 @@ LAYERS = [
     ("core.user",),
     ("core.auth",),
     ("resources",),
-    ("web", "cli", "migrations", "__main__"),
+    ("web", "cli", "worker", "migrations", "__main__"),
 ]
 MODULES = sorted(PACKAGE.rglob("*.py"))
 

@@ -170,6 +170,50 @@ def test_auth_settings_that_cannot_work_are_refused_everywhere(
         load_settings()
 {%- endif %}
 
+{%- if cookiecutter.use_celery %}
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        pytest.param(
+            {"CELERY__SOFT_TIME_LIMIT": "60", "CELERY__TIME_LIMIT": "60"},
+            "CELERY__SOFT_TIME_LIMIT must be below CELERY__TIME_LIMIT",
+            id="soft-not-below-hard",
+        ),
+        pytest.param(
+            {"CELERY__VISIBILITY_TIMEOUT": "300"},
+            "CELERY__VISIBILITY_TIMEOUT must exceed CELERY__TIME_LIMIT",
+            id="redelivered-while-running",
+        ),
+        pytest.param(
+            {"CELERY__RETRY_BACKOFF_MAX": "7200"},
+            "CELERY__VISIBILITY_TIMEOUT must exceed CELERY__TIME_LIMIT and CELERY__RETRY_BACKOFF_MAX",
+            id="redelivered-while-waiting",
+        ),
+        pytest.param({"CELERY__CONCURRENCY": "0"}, "CELERY__CONCURRENCY", id="no-processes"),
+    ],
+)
+def test_celery_settings_that_would_run_tasks_twice_are_refused(
+    clean_environment: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    clean_environment.chdir(PROJECT_ROOT / "tests")
+    for name, value in variables.items():
+        clean_environment.setenv(name, value)
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings()
+
+
+def test_the_broker_and_result_backend_default_to_redis_url(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.chdir(PROJECT_ROOT / "tests")
+    clean_environment.setenv("REDIS_URL", "redis://:pw@cache:6379/2")
+    settings = load_settings()
+    assert settings.broker_url == settings.result_backend == "redis://:pw@cache:6379/2"
+    assert settings.connection_info()["broker"] == "redis://:***@cache:6379/2"
+    clean_environment.setenv("CELERY__BROKER_URL", "redis://broker:6379/0")
+    assert load_settings().broker_url == "redis://broker:6379/0"
+{%- endif %}
+
 
 @pytest.mark.parametrize(
     "raw",

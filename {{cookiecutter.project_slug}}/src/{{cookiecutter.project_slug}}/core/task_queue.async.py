@@ -28,6 +28,7 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 # The message header that carries the web request's id into the task's log lines.
 REQUEST_ID_HEADER = "request_id"
+BROKER_HEALTH_CHECK_SECONDS = 5
 # The periodic canary task (worker/tasks.py) writes when it last ran; kept a week.
 CANARY_KEPT_SECONDS = 7 * 24 * 3600
 
@@ -49,6 +50,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "socket_timeout": settings.redis.socket_timeout,
         "socket_connect_timeout": settings.redis.connect_timeout,
     }
+    broker_options = {
+        **redis_options,
+        # A worker drops a connection whose blocking read is overdue by this many seconds and
+        # reconnects (kombu's default, 25, leaves a worker idle for up to a minute after an outage).
+        "health_check_interval": BROKER_HEALTH_CHECK_SECONDS,
+    }
     return {
         "broker_url": settings.broker_url,
         "result_backend": settings.result_backend,
@@ -67,7 +74,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": celery.soft_time_limit,
         "task_time_limit": celery.time_limit,
         # Longer than any task runs or waits for a retry (settings check it), or it is delivered twice.
-        "broker_transport_options": {"visibility_timeout": celery.visibility_timeout, **redis_options},
+        "broker_transport_options": {"visibility_timeout": celery.visibility_timeout, **broker_options},
         "result_backend_transport_options": redis_options,
         "redis_socket_timeout": settings.redis.socket_timeout,
         "redis_socket_connect_timeout": settings.redis.connect_timeout,
@@ -75,8 +82,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_soft_shutdown_timeout": celery.shutdown_timeout,
         # Results cost a write per task; the tasks whose result someone reads ask for one.
         "task_ignore_result": True,
+        # Except failures: someone will ask why a task failed.
+        "task_store_errors_even_if_ignored": True,
         "task_track_started": True,
         "result_expires": celery.result_expires,
+        # A state or result write that meets a dropped connection (Redis restarted) is tried again.
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": 3,
         # Workers that start before Redis keep trying instead of exiting.
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": celery.publish_timeout,

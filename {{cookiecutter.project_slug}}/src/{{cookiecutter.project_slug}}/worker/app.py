@@ -32,9 +32,13 @@ class TaskApp(Celery):
 def create_celery(settings: Settings) -> TaskApp:
     """Build the task app; nothing connects until a worker or beat starts."""
     app = TaskApp(settings)
+    config = celery_config(settings)
     app.config_from_object(
         {
-            **celery_config(settings),
+            **config,
+            # No read timeout for the worker: its remote-control subscription is quiet for minutes
+            # and would be dropped each time; the health check finds dead connections instead.
+            "broker_transport_options": {**config["broker_transport_options"], "socket_timeout": None},
             "beat_schedule": beat_schedule(settings),
             # In memory: a static schedule needs no database, so beat can start before migrations.
             "beat_scheduler": "{{ cookiecutter.project_slug }}.worker.heartbeat:HeartbeatScheduler",

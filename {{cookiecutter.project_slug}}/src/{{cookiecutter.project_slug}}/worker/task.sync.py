@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from {{ cookiecutter.project_slug }}.core.errors import ServiceUnavailable
 from {{ cookiecutter.project_slug }}.core.logging import get_logger
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # The database or Redis was unavailable: worth another try. Any other error fails the task at once.
-TRANSIENT_ERRORS = (ServiceUnavailable, DependencyUnavailable)
+TRANSIENT_ERRORS = (ServiceUnavailable, DependencyUnavailable, RedisConnectionError, RedisTimeoutError)
 
 logger = get_logger(__name__)
 
