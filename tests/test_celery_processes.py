@@ -1,0 +1,136 @@
+"""Celery for real: a baked project's `serve`, `worker` and `beat` as processes on real servers.
+
+A task is started through HTTP and its result read back through HTTP; beat's canary reaching a
+worker shows in readiness; both liveness probes pass. One variant per framework.
+"""
+
+import contextlib
+import functools
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import FIGURE, Bake
+from tests.served_app import ServeError, app_environment, migrate, serve, serve_command, stop
+from tests.servers import Server
+from tests.variants import Answers, variant_id
+
+VARIANTS = [
+    {"framework": "fastapi", "database": "postgresql"},
+    {"framework": "flask", "database": "mysql"},
+]
+PACKAGE = "my_service"  # the default project_slug
+STARTUP_SECONDS = 60.0
+TASK_SECONDS = 30.0
+POLL_SECONDS = 0.05
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
+
+
+@contextlib.contextmanager
+def background(command: str, env: dict[str, str], run_dir: Path, ready: str) -> Iterator[Path]:
+    """`<package> COMMAND` in a process of its own, once its log shows `ready`; stopped afterwards."""
+    log_path = run_dir / f"{command}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", PACKAGE, command],
+            cwd=run_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while ready not in log_path.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                msg = f"{command} did not start (status {process.poll()}):\n{log_path.read_text()[-3000:]}"
+                raise ServeError(msg)
+            time.sleep(POLL_SECONDS)
+        yield log_path
+    finally:
+        stop(process)
+
+
+def until(check: Callable[[], Any], what: str, logs: list[Path]) -> Any:
+    """Poll `check` until it returns something true; fail naming `what`, with the processes' logs."""
+    deadline = time.monotonic() + TASK_SECONDS
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {log.name}\n{log.read_text()[-2000:]}" for log in logs)
+            pytest.fail(f"{what} not within {TASK_SECONDS:g} s\n{tails}")
+        time.sleep(POLL_SECONDS)
+    return value
+
+
+def heartbeat(env: dict[str, str], run_dir: Path, process: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", PACKAGE, "heartbeat", process]
+    return subprocess.run(command, cwd=run_dir, env=env, capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
+def test_serve_worker_and_beat_run_tasks_end_to_end(
+    bake: Bake,
+    servers: dict[str, Server],
+    answers: Answers,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    project = bake(**answers)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    settings = {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": servers[answers["database"]].create_database(f"celery_{secrets.token_hex(4)}"),
+        "REDIS_URL": servers["redis"].url,
+        "REDIS__KEY_PREFIX": f"celery_processes_{secrets.token_hex(4)}",
+        "CELERY__CANARY_SECONDS": "1",
+        "CELERY__HEARTBEAT_DIR": str(run_dir),
+    }
+    # No .env in run_dir: the environment is all the processes read.
+    env = app_environment(project / "src", run_dir, settings)
+    migrate(PACKAGE, env, cwd=run_dir)
+    with (
+        background("worker", env, run_dir, ready="ready.") as worker_log,
+        background("beat", env, run_dir, ready="beat: Starting") as beat_log,
+        serve(functools.partial(serve_command, PACKAGE), cwd=run_dir, env=env, log_path=run_dir / "app.log") as app,
+        httpx.Client(base_url=app.url, timeout=30) as client,
+    ):
+        logs = [worker_log, beat_log, run_dir / "app.log"]
+        email = f"celery-{secrets.token_hex(4)}@example.com"
+        assert client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code == 201
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+
+        started = time.monotonic()
+        accepted = client.post("/api/v1/items/imports", json={"items": [{"name": "from a task", "quantity": 3}]})
+        assert accepted.status_code == 202, accepted.text
+        location = accepted.headers["location"]
+
+        def outcome() -> dict[str, Any] | None:
+            body: dict[str, Any] = client.get(location).json()
+            return body if body["state"] in {"SUCCESS", "FAILURE"} else None
+
+        done = until(outcome, "the import task", logs)
+        record_property(f"{FIGURE}seconds from POST to SUCCESS", round(time.monotonic() - started, 3))
+        assert done["state"] == "SUCCESS", done
+        [created] = done["result"]["created"]
+        item = client.get(f"/api/v1/items/{created}")
+        assert (item.status_code, item.json()["quantity"]) == (200, 3)
+
+        # Beat sent the canary, a worker ran it, and readiness reports how long ago.
+        def canary_age() -> int | None:
+            broker: dict[str, Any] = client.get("/health/ready").json()["checks"]["broker"]
+            return broker.get("canary_age_seconds") if broker["ok"] else None
+
+        assert until(lambda: canary_age() is not None, "the canary", logs)
+        for process in ("worker", "beat"):
+            probe = heartbeat(env, run_dir, process)
+            assert probe.returncode == 0, probe.stdout + probe.stderr
