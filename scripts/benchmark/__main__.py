@@ -33,6 +33,7 @@ from .db import db_part
 from .http import http_part
 from .redis import redis_part
 from .report import table
+from .tasks import ROUND_TRIP_WARMUP, WORKER_WARMUP, round_trips, tasks_part
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from .report import Row
 
-PARTS = ("bake", "http", "db", "redis", "auth")
+PARTS = ("bake", "http", "db", "redis", "auth", "tasks")
 # Redis part: requests sent one after another, each timed alone, after a warm-up.
 LATENCY_WARMUP = 300
 QUICK_LATENCY_WARMUP = 30
@@ -77,7 +78,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         action="append",
         choices=PARTS,
         help="run only this part: bake, http (bare vs full app), db (PostgreSQL reads), "
-        "redis (cached read and rate limiter latency) or auth (GET /users/me with a token, login cost); "
+        "redis (cached read and rate limiter latency), auth (GET /users/me with a token, login cost) or "
+        "tasks (Celery enqueue latency, enqueue to done, one worker's tasks/s and connections); "
         "repeatable",
     )
     parser.add_argument("--bake-runs", type=count(0), help="bakes per variant; 0 skips baking (default 10, quick 1)")
@@ -133,6 +135,8 @@ def run(config: Config, workdir: Path) -> list[Row]:
         rows.extend(redis_part(config, workdir))
     if "auth" in config.parts:
         rows.extend(auth_part(config, workdir))
+    if "tasks" in config.parts:
+        rows.extend(tasks_part(config, workdir))
     return rows
 
 
@@ -146,6 +150,12 @@ def footer(config: Config) -> str:
     if "auth" in config.parts:
         loads.append(
             f"{LOGIN_WARMUP} + {TIMED_LOGINS} sequential logins, {READ_WARMUP} + {TIMED_READS} sequential reads"
+        )
+    if "tasks" in config.parts:
+        loads.append(
+            f"{config.warmup} + {config.requests} sequential enqueues, "
+            f"{ROUND_TRIP_WARMUP} + {round_trips(config)} round trips, "
+            f"{WORKER_WARMUP} + {config.requests} tasks per worker batch"
         )
     return "; ".join(loads) or "bake only"
 

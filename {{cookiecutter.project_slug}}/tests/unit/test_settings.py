@@ -141,12 +141,13 @@ def test_rate_limits_must_be_rates(clean_environment: pytest.MonkeyPatch, variab
     clean_environment.setenv(variable, "10/second;1000/day")
     assert load_settings().rate_limit.model_dump()[variable.split("__")[1].lower()] == "10/second;1000/day"
 {%- endif %}
-{%- if cookiecutter.use_auth %}
+{%- if cookiecutter.use_auth or cookiecutter.use_celery %}
 
 
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
+{%- if cookiecutter.use_auth %}
         pytest.param({"AUTH__ALGORITHM": "RS256"}, "AUTH__PRIVATE_KEY_FILE must name a PEM private key", id="no-key"),
         pytest.param({"AUTH__ALGORITHM": "HS512"}, "AUTH__ALGORITHM: Input should be", id="unknown-algorithm"),
         pytest.param(
@@ -158,29 +159,14 @@ def test_rate_limits_must_be_rates(clean_environment: pytest.MonkeyPatch, variab
             {"AUTH__ARGON2_PARALLELISM": "4", "AUTH__ARGON2_MEMORY_KIB": "16"}, "8 KiB per lane", id="argon2-memory"
         ),
         pytest.param({"AUTH__ACCESS_TOKEN_MINUTES": "0"}, "AUTH__ACCESS_TOKEN_MINUTES", id="no-lifetime"),
-    ],
-)
-def test_auth_settings_that_cannot_work_are_refused_everywhere(
-    clean_environment: pytest.MonkeyPatch, variables: dict[str, str], message: str
-) -> None:
-    clean_environment.chdir(PROJECT_ROOT / "tests")
-    for name, value in variables.items():
-        clean_environment.setenv(name, value)
-    with pytest.raises(SettingsError, match=re.escape(message)):
-        load_settings()
 {%- endif %}
-
 {%- if cookiecutter.use_celery %}
-
-
-@pytest.mark.parametrize(
-    ("variables", "message"),
-    [
         pytest.param(
             {"CELERY__SOFT_TIME_LIMIT": "60", "CELERY__TIME_LIMIT": "60"},
             "CELERY__SOFT_TIME_LIMIT must be below CELERY__TIME_LIMIT",
             id="soft-not-below-hard",
         ),
+        # A task still running, or waiting for its retry, would be delivered a second time.
         pytest.param(
             {"CELERY__VISIBILITY_TIMEOUT": "300"},
             "CELERY__VISIBILITY_TIMEOUT must exceed CELERY__TIME_LIMIT",
@@ -192,9 +178,10 @@ def test_auth_settings_that_cannot_work_are_refused_everywhere(
             id="redelivered-while-waiting",
         ),
         pytest.param({"CELERY__CONCURRENCY": "0"}, "CELERY__CONCURRENCY", id="no-processes"),
+{%- endif %}
     ],
 )
-def test_celery_settings_that_would_run_tasks_twice_are_refused(
+def test_section_settings_that_cannot_work_are_refused_everywhere(
     clean_environment: pytest.MonkeyPatch, variables: dict[str, str], message: str
 ) -> None:
     clean_environment.chdir(PROJECT_ROOT / "tests")
@@ -202,6 +189,8 @@ def test_celery_settings_that_would_run_tasks_twice_are_refused(
         clean_environment.setenv(name, value)
     with pytest.raises(SettingsError, match=re.escape(message)):
         load_settings()
+{%- endif %}
+{%- if cookiecutter.use_celery %}
 
 
 def test_the_broker_and_result_backend_default_to_redis_url(clean_environment: pytest.MonkeyPatch) -> None:
