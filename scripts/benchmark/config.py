@@ -44,8 +44,10 @@ class Target:
 
 
 FRAMEWORKS = {
-    "fastapi": Framework("fastapi", {"framework": "fastapi", "database": "sqlite", "use_redis": False}),
-    "flask": Framework("flask", {"framework": "flask", "database": "sqlite", "use_redis": False}),
+    "fastapi": Framework(
+        "fastapi", {"framework": "fastapi", "database": "sqlite", "use_redis": False, "use_celery": False}
+    ),
+    "flask": Framework("flask", {"framework": "flask", "database": "sqlite", "use_redis": False, "use_celery": False}),
 }
 
 

@@ -142,6 +142,7 @@ def task_client(redis_url: str, key_prefix: str) -> Celery:
 
 @contextlib.contextmanager
 def broker(target: Target) -> Iterator[Broker]:
+    """A Celery client and a Redis connection to the target's broker, closed afterwards."""
     prefix = target.env["REDIS__KEY_PREFIX"]  # --app-env may have set another
     client = task_client(target.env["REDIS_URL"], prefix)
     connection = redis.Redis.from_url(target.env["REDIS_URL"], socket_timeout=REQUEST_TIMEOUT_S)
@@ -191,7 +192,8 @@ def wait_until_working(process: subprocess.Popen[bytes], queue: Broker, log_path
 def control(action: Callable[..., Any], what: str) -> None:
     """Tell the worker to stop or start consuming the queue; fail unless it answers."""
     with broker_errors(what):
-        replies = action(QUEUE, reply=True, timeout=CONTROL_TIMEOUT_S)
+        # limit=1: back at the one worker's answer; without it Celery waits out the whole timeout.
+        replies = action(QUEUE, reply=True, timeout=CONTROL_TIMEOUT_S, limit=1)
     if not replies or not all("ok" in answer for reply in replies for answer in reply.values()):
         msg = f"{what}: the worker answered {str(replies)[:SKIP_REASON_CHARS]}"
         raise BenchmarkError(msg)
@@ -211,18 +213,21 @@ def wait_drained(queue: Broker) -> None:
     """Wait until no task is queued or unacknowledged (late acks: acknowledged once it has run).
 
     A message is off the queue a moment before it is recorded as unacknowledged, so the queue
-    counts as drained only when two polls in a row see both empty.
+    counts as drained only when two polls in a row see both empty. Fails once nothing has moved
+    for TASK_TIMEOUT_S, however long the queue.
     """
     deadline = time.perf_counter() + TASK_TIMEOUT_S
-    empty_polls = 0
+    left, empty_polls = -1, 0
     with broker_errors("wait for the queue"):
         while empty_polls < 2:  # noqa: PLR2004 - two polls in a row
-            if time.perf_counter() > deadline:
-                msg = f"tasks still queued after {TASK_TIMEOUT_S:.0f} s: {queue.redis.llen(queue.queue_key)}"
-                raise BenchmarkError(msg)
             time.sleep(DRAIN_POLL_S)
-            busy = queue.redis.llen(queue.queue_key) or queue.redis.hlen(queue.unacked_key)
-            empty_polls = 0 if busy else empty_polls + 1
+            queued, unacked = queue.redis.llen(queue.queue_key), queue.redis.hlen(queue.unacked_key)
+            if queued + unacked != left:
+                left, deadline = queued + unacked, time.perf_counter() + TASK_TIMEOUT_S
+            elif time.perf_counter() > deadline:
+                msg = f"{queued} tasks queued and {unacked} unacknowledged for {TASK_TIMEOUT_S:.0f} s"
+                raise BenchmarkError(msg)
+            empty_polls = 0 if left else empty_polls + 1
 
 
 def enqueue(connection: http.client.HTTPConnection, token: str, name: str) -> tuple[str, http.client.HTTPResponse]:
