@@ -213,7 +213,8 @@ class CelerySettings(Section):
     result_expires: int = Field(default=86_400, ge=60)
     # Seconds an enqueue may wait for the broker before the request is answered 503.
     publish_timeout: float = Field(default=2.0, gt=0)
-    # Where the worker and beat write the heartbeat files that `{{ cookiecutter.project_slug }} heartbeat` checks.
+    # Where the worker and beat write the heartbeat files that `{{ cookiecutter.project_slug }} heartbeat` checks;
+    # give each worker on one host a directory of its own (containers have one each already).
     heartbeat_dir: Path = Path(tempfile.gettempdir())
     # Seconds between heartbeats; a probe allows a few missed ones.
     heartbeat_seconds: float = Field(default=10.0, gt=0)
