@@ -17,7 +17,7 @@ from tests.variants import Answers, pairwise_variants, variant_id
 # Installed from each variant's own pyproject.toml into an empty venv, to catch missing dependencies.
 CLEAN_INSTALL = [
     {"framework": "fastapi", "database": "postgresql", "use_redis": True},
-    {"framework": "flask", "database": "mysql", "use_redis": False},
+    {"framework": "flask", "database": "mysql", "use_redis": False, "use_celery": False},
 ]
 
 

@@ -26,8 +26,8 @@ from tests.servers import Server, server_directory, start_mariadb, start_postgre
 from tests.variants import Answers, variant_id
 
 VARIANTS = [
-    {"framework": "fastapi", "database": "postgresql", "use_redis": False},
-    {"framework": "flask", "database": "mysql", "use_redis": False},
+    {"framework": "fastapi", "database": "postgresql", "use_redis": False, "use_celery": False},
+    {"framework": "flask", "database": "mysql", "use_redis": False, "use_celery": False},
 ]
 REDIS_VARIANTS = [
     {"framework": "fastapi", "database": "sqlite", "use_redis": True},

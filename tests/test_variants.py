@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Bake
-from tests.variants import CONTEXT, TEMPLATE, Answers, all_variants, code_variants, variant_id
+from tests.variants import CONTEXT, TEMPLATE, Answers, all_variants, type_check_variants, variant_id
 
 PROJECT = TEMPLATE / "{{cookiecutter.project_slug}}"
 MANIFEST = "template-manifest.toml"
@@ -120,7 +120,7 @@ def test_variant_lints(bake: Bake, answers: Answers) -> None:
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
 
 
-@pytest.mark.parametrize("answers", code_variants(), ids=variant_id)
+@pytest.mark.parametrize("answers", type_check_variants(), ids=variant_id)
 def test_variant_type_checks(bake: Bake, answers: Answers, tmp_path_factory: pytest.TempPathFactory) -> None:
     project = bake(**answers)
     # One mypy cache per xdist worker: third-party modules are analysed once, not per variant.

@@ -69,26 +69,41 @@ def code_variants() -> list[Answers]:
     return list(combinations(CODE_SHAPING))
 
 
-def _pairs(answers: Answers) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
-    return set(itertools.combinations(sorted(answers.items(), key=lambda item: item[0]), 2))
+def _tuples(answers: Answers, strength: int) -> set[tuple[tuple[str, Any], ...]]:
+    return set(itertools.combinations(sorted(answers.items(), key=lambda item: item[0]), strength))
 
 
-def pairwise_variants() -> list[Answers]:
-    """A small set in which every pair of option values appears at least once (greedy, deterministic).
-
-    It starts from REQUIRED: every framework x database pair runs the largest suite, with auth on.
+def covering_variants(strength: int, required: list[Answers] | None = None) -> list[Answers]:
+    """A small set of code-shaping answers in which every `strength` option values appear together
+    at least once (greedy, deterministic), starting with one variant for each of `required`.
     """
-    candidates = all_variants()
-    uncovered = set().union(*(_pairs(answers) for answers in candidates))
+    candidates = code_variants()
+    uncovered = set().union(*(_tuples(answers, strength) for answers in candidates))
     chosen: list[Answers] = []
 
     def take(pool: list[Answers]) -> None:
-        best = max(pool, key=lambda answers: len(_pairs(answers) & uncovered))
+        best = max(pool, key=lambda answers: len(_tuples(answers, strength) & uncovered))
         chosen.append(best)
-        uncovered.difference_update(_pairs(best))
+        uncovered.difference_update(_tuples(best, strength))
 
-    for partial in REQUIRED:
+    for partial in required or []:
         take([answers for answers in candidates if partial.items() <= answers.items()])
     while uncovered:
         take(candidates)
     return chosen
+
+
+def pairwise_variants() -> list[Answers]:
+    """Every pair of code-shaping values at least once, starting from REQUIRED (every framework x
+    database pair runs the largest suite, with auth on). The license changes no code, so the
+    variants take the licenses in turn: each is baked with its project's own suite too.
+    """
+    licenses = itertools.cycle(OPTIONS["open_source_license"])
+    return [{**answers, "open_source_license": next(licenses)} for answers in covering_variants(2, REQUIRED)]
+
+
+def type_check_variants() -> list[Answers]:
+    """Every triple of code-shaping values at least once (DESIGN.md §6: all of them no longer fit the
+    30-minute budget); every variant still bakes and lints.
+    """
+    return covering_variants(3)

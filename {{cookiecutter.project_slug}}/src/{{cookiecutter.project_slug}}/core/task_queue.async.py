@@ -28,7 +28,6 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 # The message header that carries the web request's id into the task's log lines.
 REQUEST_ID_HEADER = "request_id"
-BROKER_HEALTH_CHECK_SECONDS = 5
 # The periodic canary task (worker/tasks.py) writes when it last ran; kept a week.
 CANARY_KEPT_SECONDS = 7 * 24 * 3600
 
@@ -50,12 +49,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "socket_timeout": settings.redis.socket_timeout,
         "socket_connect_timeout": settings.redis.connect_timeout,
     }
-    broker_options = {
-        **redis_options,
-        # A worker drops a connection whose blocking read is overdue by this many seconds and
-        # reconnects (kombu's default, 25, leaves a worker idle for up to a minute after an outage).
-        "health_check_interval": BROKER_HEALTH_CHECK_SECONDS,
-    }
     return {
         "broker_url": settings.broker_url,
         "result_backend": settings.result_backend,
@@ -74,7 +67,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": celery.soft_time_limit,
         "task_time_limit": celery.time_limit,
         # Longer than any task runs or waits for a retry (settings check it), or it is delivered twice.
-        "broker_transport_options": {"visibility_timeout": celery.visibility_timeout, **broker_options},
+        "broker_transport_options": {"visibility_timeout": celery.visibility_timeout, **redis_options},
         "result_backend_transport_options": redis_options,
         "redis_socket_timeout": settings.redis.socket_timeout,
         "redis_socket_connect_timeout": settings.redis.connect_timeout,

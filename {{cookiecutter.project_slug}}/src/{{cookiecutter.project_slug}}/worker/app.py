@@ -37,7 +37,7 @@ def create_celery(settings: Settings) -> TaskApp:
         {
             **config,
             # No read timeout for the worker: its remote-control subscription is quiet for minutes
-            # and would be dropped each time; the health check finds dead connections instead.
+            # and would be dropped each time; kombu's health check finds dead connections instead.
             "broker_transport_options": {**config["broker_transport_options"], "socket_timeout": None},
             "beat_schedule": beat_schedule(settings),
             # In memory: a static schedule needs no database, so beat can start before migrations.
