@@ -1,6 +1,7 @@
 """Background jobs through the API, run by a real worker: 202, then the outcome at the Location."""
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.accounts import sign_up
 from tests.redis_fixtures import REDIS_URL
 from tests.redis_proxy import RedisProxy
 from tests.web.problems import assert_problem
+from tests.web.types import ClientFactory
 from tests.worker_fixtures import RESULT_TIMEOUT, NameFactory, with_celery
 
 IMPORTS = "/api/v1/items/imports"
@@ -30,6 +32,15 @@ def settings(settings: Settings, redis_relay: RedisProxy) -> Settings:
     redis = settings.redis.model_copy(update={"breaker_reset_seconds": BREAKER_RESET_SECONDS})
     rate_limit = settings.rate_limit.model_copy(update={"default": "100000/minute"})
     return settings.model_copy(update={"redis_url": redis_relay.url, "redis": redis, "rate_limit": rate_limit})
+
+
+@pytest.fixture
+def client(settings: Settings, client_for: ClientFactory) -> Iterator[httpx.Client]:
+    """A client whose requests commit, unlike the shared one: a test transaction left open would
+    hold SQLite's write lock against the worker, which writes through a connection of its own.
+    """
+    with client_for(settings) as client:
+        yield client
 
 
 @pytest.fixture
