@@ -174,11 +174,12 @@ class TaskQueue:
         """The task's state and result; NotFound (404) for an id this queue did not send (or expired)."""
         try:
             raw = guarded(self._breaker, partial(self._redis.get, self._key(task_id)))
+            if raw is None:
+                raise NotFound(f"There is no task with id {task_id}.", details={"id": task_id})
+            # Only for a task this queue sent: an unknown id costs no read of the result backend.
             meta = self.client.backend.get_task_meta(task_id)
         except (DependencyUnavailable, KombuError, RedisError, OSError) as exc:
             raise TaskQueueUnavailable("The task queue is unavailable; try again shortly.") from exc
-        if raw is None:
-            raise NotFound(f"There is no task with id {task_id}.", details={"id": task_id})
         record = json.loads(raw)
         state = str(meta["status"])
         status = TaskStatus(id=task_id, name=record["name"], owner_id=record["owner_id"], state=state)
