@@ -4,6 +4,8 @@
     migrate(package, env, cwd=run_dir)
     with serve(functools.partial(serve_command, package), cwd=run_dir, env=env, log_path=log) as app:
         app.url, app.port, app.process, app.cold_start_s, app.log_lines(40)
+    with background(package, "worker", env=env, cwd=run_dir, ready="ready.") as worker:
+        worker.process, worker.log_path
 
 `serve` takes any server command, so the benchmark serves bare one-file apps with it too. Failures
 raise ServeError with a one-line message; only processes started here are ever signalled.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -27,9 +30,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
+    import httpx
+
 HOST = "127.0.0.1"
 LIVE_PATH = "/health/live"
 STARTUP_TIMEOUT_S = 30.0
+BACKGROUND_STARTUP_TIMEOUT_S = 60.0  # a Celery worker imports and forks more than a web server
 STOP_TIMEOUT_S = 15.0  # then SIGKILL
 MIGRATE_TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.01  # fine enough to time a cold start
@@ -55,6 +61,12 @@ class ServedApp:
 
     def log_lines(self, number: int) -> list[str]:
         return last_lines(self.log_path, number)
+
+
+@dataclass(frozen=True)
+class BackgroundProcess:
+    process: subprocess.Popen[bytes]
+    log_path: Path  # stdout and stderr
 
 
 def free_port() -> int:
@@ -103,6 +115,38 @@ def serve(
     try:
         wait_until_live(process, port, log_path)
         yield ServedApp(process, port, log_path, time.perf_counter() - started)
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def background(
+    package: str, command: str, *, env: Mapping[str, str], cwd: Path, ready: str
+) -> Iterator[BackgroundProcess]:
+    """`<package> COMMAND` (a worker, beat) once its log shows `ready`; stopped with its children afterwards."""
+    log_path = cwd / f"{command}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", package, command],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.perf_counter() + BACKGROUND_STARTUP_TIMEOUT_S
+        while ready not in log_path.read_text(encoding="utf-8", errors="replace"):
+            if process.poll() is not None:
+                msg = f"{command} exited with status {process.returncode}: {log_tail(log_path)}"
+                raise ServeError(msg)
+            if time.perf_counter() > deadline:
+                waited = f"within {BACKGROUND_STARTUP_TIMEOUT_S:.0f} s"
+                msg = f"{command} did not log {ready!r} {waited}: {log_tail(log_path)}"
+                raise ServeError(msg)
+            time.sleep(POLL_INTERVAL_S * 5)
+        yield BackgroundProcess(process, log_path)
     finally:
         stop(process)
 
@@ -197,3 +241,17 @@ def log_tail(path: Path) -> str:
 
 def one_line(lines: Sequence[str]) -> str:
     return " | ".join(lines) or "(no output)"
+
+
+def sign_up(client: httpx.Client, password: str = "correct horse battery staple") -> None:  # noqa: S107 - a test account's
+    """Register a new account and send its access token with every later request of `client`."""
+    email = f"user-{secrets.token_hex(4)}@example.com"
+    registered = client.post("/api/v1/auth/register", json={"email": email, "password": password})
+    if registered.status_code != HTTPStatus.CREATED:
+        msg = f"register answered {registered.status_code}: {registered.text}"
+        raise ServeError(msg)
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    if login.status_code != HTTPStatus.OK:
+        msg = f"login answered {login.status_code}: {login.text}"
+        raise ServeError(msg)
+    client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"

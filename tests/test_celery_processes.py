@@ -4,13 +4,12 @@ A task is started through HTTP and its result read back through HTTP; beat's can
 worker shows in readiness; both liveness probes pass. One variant per framework.
 """
 
-import contextlib
 import functools
 import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIGURE, Bake
-from tests.served_app import ServeError, app_environment, migrate, serve, serve_command, stop
+from tests.served_app import app_environment, background, migrate, serve, serve_command, sign_up
 from tests.servers import Server
 from tests.variants import Answers, variant_id
 
@@ -27,36 +26,8 @@ VARIANTS = [
     {"framework": "flask", "database": "mysql"},
 ]
 PACKAGE = "my_service"  # the default project_slug
-STARTUP_SECONDS = 60.0
 TASK_SECONDS = 30.0
 POLL_SECONDS = 0.05
-PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
-
-
-@contextlib.contextmanager
-def background(command: str, env: dict[str, str], run_dir: Path, ready: str) -> Iterator[Path]:
-    """`<package> COMMAND` in a process of its own, once its log shows `ready`; stopped afterwards."""
-    log_path = run_dir / f"{command}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", PACKAGE, command],
-            cwd=run_dir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while ready not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                msg = f"{command} did not start (status {process.poll()}):\n{log_path.read_text()[-3000:]}"
-                raise ServeError(msg)
-            time.sleep(POLL_SECONDS)
-        yield log_path
-    finally:
-        stop(process)
 
 
 def until(check: Callable[[], Any], what: str, logs: list[Path]) -> Any:
@@ -98,16 +69,13 @@ def test_serve_worker_and_beat_run_tasks_end_to_end(
     env = app_environment(project / "src", run_dir, settings)
     migrate(PACKAGE, env, cwd=run_dir)
     with (
-        background("worker", env, run_dir, ready="ready.") as worker_log,
-        background("beat", env, run_dir, ready="beat: Starting") as beat_log,
+        background(PACKAGE, "worker", env=env, cwd=run_dir, ready="ready.") as worker,
+        background(PACKAGE, "beat", env=env, cwd=run_dir, ready="beat: Starting") as beat,
         serve(functools.partial(serve_command, PACKAGE), cwd=run_dir, env=env, log_path=run_dir / "app.log") as app,
         httpx.Client(base_url=app.url, timeout=30) as client,
     ):
-        logs = [worker_log, beat_log, run_dir / "app.log"]
-        email = f"celery-{secrets.token_hex(4)}@example.com"
-        assert client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code == 201
-        login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        logs = [worker.log_path, beat.log_path, app.log_path]
+        sign_up(client)
 
         started = time.monotonic()
         accepted = client.post("/api/v1/items/imports", json={"items": [{"name": "from a task", "quantity": 3}]})

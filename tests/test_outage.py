@@ -2,8 +2,9 @@
 
 With the database down, database endpoints answer 503 problem+json within the connect timeout and
 readiness is 503 while liveness stays 200. With Redis down, every endpoint keeps answering (cache
-bypassed, rate limiter open, flags at their defaults) and readiness reports "degraded". Once the
-server is back, the same process serves again without a restart. Each variant gets its own
+bypassed, rate limiter open, flags at their defaults), readiness reports "degraded", and starting a
+task is a prompt 503. Once the server is back, the same process serves again without a restart, and
+the same Celery worker process runs tasks again. Each variant gets its own
 throwaway server, since stopping the shared session one would break the tests running beside it.
 The figures (seconds to 503, seconds to recover) are recorded as properties and printed in the
 terminal summary (tests/conftest.py).
@@ -21,7 +22,17 @@ import httpx
 import pytest
 
 from tests.conftest import FIGURE, Bake
-from tests.served_app import ServedApp, app_environment, descendants, migrate, serve, serve_command
+from tests.served_app import (
+    BackgroundProcess,
+    ServedApp,
+    app_environment,
+    background,
+    descendants,
+    migrate,
+    serve,
+    serve_command,
+    sign_up,
+)
 from tests.servers import Server, server_directory, start_mariadb, start_postgresql, start_redis
 from tests.variants import Answers, variant_id
 
@@ -29,6 +40,7 @@ VARIANTS = [
     {"framework": "fastapi", "database": "postgresql", "use_redis": False, "use_celery": False},
     {"framework": "flask", "database": "mysql", "use_redis": False, "use_celery": False},
 ]
+# With Celery and auth (the defaults): a worker runs beside the app.
 REDIS_VARIANTS = [
     {"framework": "fastapi", "database": "sqlite", "use_redis": True},
     {"framework": "flask", "database": "sqlite", "use_redis": True},
@@ -42,6 +54,8 @@ REDIS_TIMEOUT = 1.0  # REDIS__SOCKET_TIMEOUT and REDIS__CONNECT_TIMEOUT, set exp
 BREAKER_RESET = 1.0  # REDIS__BREAKER_RESET_SECONDS: how long the circuit stays open before a trial
 HTTP_TIMEOUT = 30.0  # per request: far above every limit, so a hang shows up as a slow answer
 POLL_INTERVAL = 0.05
+TASK_LIMIT = 30.0  # seconds for a task to be done once accepted
+IMPORTS = "/api/v1/items/imports"
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -87,6 +101,23 @@ def assert_unavailable(response: httpx.Response, app: App) -> None:
     assert response.status_code == 503, context + app.log_tail()
     assert response.headers["content-type"].startswith(PROBLEM_JSON), context
     assert response.json()["code"] == "service_unavailable", context
+
+
+def start_import(app: App, name: str) -> str:
+    """POST an import of one item; the task's status URL."""
+    accepted = app.client.post(IMPORTS, json={"items": [{"name": name}]})
+    assert accepted.status_code == 202, accepted.text + app.log_tail()
+    return str(accepted.headers["location"])
+
+
+def finished(app: App, worker: BackgroundProcess, location: str) -> dict[str, Any]:
+    """The task's status once the worker has run it."""
+    deadline = time.monotonic() + TASK_LIMIT
+    while (body := app.client.get(location).json())["state"] not in {"SUCCESS", "FAILURE"}:
+        assert time.monotonic() < deadline, f"{body}\nworker log:\n{worker.log_path.read_text()[-3000:]}"
+        time.sleep(POLL_INTERVAL)
+    result: dict[str, Any] = body
+    return result
 
 
 def names(app: App) -> list[str]:
@@ -147,6 +178,29 @@ def test_app_survives_database_outage(
             server.stop()
 
 
+def assert_serves_without_redis(app: App, path: str) -> float:
+    """Reads, writes and readiness work with Redis down, and starting a task is a prompt 503; the slowest read."""
+    reads = [timed(app, "GET", path) for _ in range(10)]
+    for response, _ in reads:
+        assert response.status_code == 200, response.text + app.log_tail()
+        assert response.json()["name"] == "cached"
+        assert "ratelimit-limit" not in response.headers, "the limiter fails open"
+    slowest = max(seconds for _, seconds in reads)
+    # At most one short timeout: the breaker keeps later calls from waiting on the dead server.
+    assert slowest < REDIS_TIMEOUT + 1, f"a read took {slowest:.2f} s" + app.log_tail()
+    renamed = app.client.patch(path, json={"name": "renamed while Redis was down"})
+    assert renamed.status_code == 200, renamed.text + app.log_tail()
+    ready = app.client.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["status"] == "degraded", ready.text
+    assert ready.json()["checks"]["redis"]["ok"] is False, ready.text
+    refused, refused_seconds = timed(app, "POST", IMPORTS, json={"items": [{"name": "refused"}]})
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "task_queue_unavailable", refused.text
+    assert refused_seconds < REDIS_TIMEOUT + 1, f"the refusal took {refused_seconds:.2f} s"
+    return slowest
+
+
 @pytest.mark.parametrize("answers", REDIS_VARIANTS, ids=variant_id)
 def test_app_survives_redis_outage(
     bake: Bake, answers: Answers, tmp_path: Path, record_property: Callable[[str, object], None]
@@ -165,9 +219,15 @@ def test_app_survives_redis_outage(
                 REDIS__CONNECT_TIMEOUT=str(REDIS_TIMEOUT),
                 REDIS__SOCKET_TIMEOUT=str(REDIS_TIMEOUT),
                 REDIS__BREAKER_RESET_SECONDS=str(BREAKER_RESET),
+                CELERY__HEARTBEAT_DIR=str(run_dir),
             )
             migrate(PACKAGE, env, cwd=run_dir)
-            with serve_app(env, run_dir) as app:
+            with (
+                serve_app(env, run_dir) as app,
+                background(PACKAGE, "worker", env=env, cwd=run_dir, ready="ready.") as worker,
+            ):
+                sign_up(app.client)
+                assert finished(app, worker, start_import(app, "imported before"))["state"] == "SUCCESS"
                 created = app.client.post("/api/v1/items", json={"name": "cached"})
                 assert created.status_code == 201, created.text + app.log_tail()
                 path = created.headers["location"]
@@ -179,21 +239,8 @@ def test_app_survives_redis_outage(
                 workers = descendants(app.server.process.pid)
 
                 redis.stop()
-                reads = [timed(app, "GET", path) for _ in range(10)]
-                for response, _ in reads:
-                    assert response.status_code == 200, response.text + app.log_tail()
-                    assert response.json()["name"] == "cached"
-                    assert "ratelimit-limit" not in response.headers, "the limiter fails open"
-                slowest = max(seconds for _, seconds in reads)
+                slowest = assert_serves_without_redis(app, path)
                 record_property(f"{FIGURE}slowest read with Redis down (s)", round(slowest, 3))
-                # At most one short timeout: the breaker keeps later calls from waiting on the dead server.
-                assert slowest < REDIS_TIMEOUT + 1, f"a read took {slowest:.2f} s" + app.log_tail()
-                renamed = app.client.patch(path, json={"name": "renamed while Redis was down"})
-                assert renamed.status_code == 200, renamed.text + app.log_tail()
-                ready = app.client.get("/health/ready")
-                assert ready.status_code == 200, ready.text
-                assert ready.json()["status"] == "degraded", ready.text
-                assert ready.json()["checks"]["redis"]["ok"] is False, ready.text
 
                 redis.start()  # same port, empty: no persistence
                 back = time.monotonic()
@@ -206,5 +253,11 @@ def test_app_survives_redis_outage(
                 assert app.client.get("/health/ready").json()["status"] == "ok"
                 assert app.server.process.poll() is None, "the app exited" + app.log_tail()
                 assert descendants(app.server.process.pid) == workers, "the app restarted its workers" + app.log_tail()
+
+                # The worker that was consuming when Redis went away consumes again by itself.
+                sent = time.monotonic()
+                assert finished(app, worker, start_import(app, "imported after"))["state"] == "SUCCESS"
+                record_property(f"{FIGURE}seconds to a task after Redis is back", round(time.monotonic() - sent, 3))
+                assert worker.process.poll() is None, worker.log_path.read_text()[-3000:]
         finally:
             redis.stop()

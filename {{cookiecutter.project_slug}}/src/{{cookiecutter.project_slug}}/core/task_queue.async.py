@@ -19,7 +19,9 @@ from celery import Celery
 from kombu.exceptions import KombuError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.project_slug }}.core.db import on_commit
 from {{ cookiecutter.project_slug }}.core.errors import AppError, NotFound, ServiceUnavailable
 from {{ cookiecutter.project_slug }}.core.logging import current_log_context
 from {{ cookiecutter.project_slug }}.core.redis_client import guarded
@@ -146,12 +148,33 @@ class TaskQueue:
         return f"{self._key_prefix}:{task_id}"
 
     async def submit(self, name: str, kwargs: dict[str, Any], *, owner_id: int | None = None) -> str:
-        """Send task `name`; its id. TaskQueueUnavailable (503) if the broker cannot take it.
+        """Send task `name` now; its id. TaskQueueUnavailable (503) if the broker cannot take it.
 
-        Call it once the request's changes have committed: a worker may start at once, and must
-        find them. Nothing is left half done on failure, so the caller may simply try again.
+        Nothing is left half done on failure, so the caller may simply try again. A request that
+        also writes sends with `submit_after_commit`, or a worker could start before the commit.
         """
         task_id = str(uuid.uuid4())
+        await self._send(task_id, name, kwargs, owner_id)
+        return task_id
+
+    async def submit_after_commit(
+        self, session: AsyncSession, name: str, kwargs: dict[str, Any], *, owner_id: int | None = None
+    ) -> str:
+        """Send task `name` once the session's unit of work commits, never if it rolls back; its id now.
+
+        Redis is checked first, so with Redis down the request fails (503) before anything commits.
+        Should the broker fail in the moment after the commit, the changes stay and the caller gets
+        a 503 all the same: the request must be safe to repeat, like the task.
+        """
+        try:
+            await guarded(self._breaker, self._redis.ping)
+        except (DependencyUnavailable, RedisError, OSError) as exc:
+            raise TaskQueueUnavailable("The task queue is unavailable; try again shortly.") from exc
+        task_id = str(uuid.uuid4())
+        on_commit(session, partial(self._send, task_id, name, kwargs, owner_id))
+        return task_id
+
+    async def _send(self, task_id: str, name: str, kwargs: dict[str, Any], owner_id: int | None) -> None:
         record = json.dumps({"name": name, "owner_id": owner_id})
         try:
             await guarded(self._breaker, partial(self._redis.set, self._key(task_id), record, ex=self._expires))
@@ -159,7 +182,6 @@ class TaskQueue:
         except (DependencyUnavailable, KombuError, RedisError, OSError) as exc:
             await self._forget(task_id)
             raise TaskQueueUnavailable("The task queue is unavailable; try again shortly.") from exc
-        return task_id
 
     def _publish(self, task_id: str, name: str, kwargs: dict[str, Any]) -> None:
         headers = {REQUEST_ID_HEADER: current_log_context().get("request_id")}
