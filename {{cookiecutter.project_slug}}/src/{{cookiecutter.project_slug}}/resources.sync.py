@@ -27,6 +27,7 @@ from {{ cookiecutter.project_slug }}.core.db import Connect, create_engine, crea
 from {{ cookiecutter.project_slug }}.core.flags import FlagStore
 {%- endif %}
 from {{ cookiecutter.project_slug }}.core.health import HealthRegistry
+from {{ cookiecutter.project_slug }}.core.metrics import Metrics
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.core.rate_limit import RateLimiter
 from {{ cookiecutter.project_slug }}.core.redis_client import check_redis, create_breaker, create_redis
@@ -89,6 +90,7 @@ def open_task_queue(settings: Settings, redis: RedisClients, health: HealthRegis
 class Resources:
     settings: Settings
     health: HealthRegistry
+    metrics: Metrics
     engine: Engine
     # One session per request or task, through unit_of_work().
     sessions: sessionmaker[Session]
@@ -128,6 +130,7 @@ def open_resources(settings: Settings) -> Resources:
     return Resources(
         settings=settings,
         health=health,
+        metrics=Metrics(),
         engine=engine,
         sessions=create_session_factory(engine),
         connect=reads.connect,

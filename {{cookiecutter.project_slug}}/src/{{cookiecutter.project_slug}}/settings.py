@@ -304,6 +304,13 @@ class LoggingSettings(Section):
     slow_request_ms: float = Field(default=1000.0, gt=0)
 
 
+class MetricsSettings(Section):
+    # GET /metrics, the Prometheus exposition; never rate limited.
+    enabled: bool = True
+    # When set, a scrape must send `Authorization: Bearer <token>` (Prometheus: `authorization`).
+    token: SecretStr | None = None
+
+
 class CorsSettings(Section):
     allow_credentials: bool = False
     allow_methods: StrList = Field(default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -373,6 +380,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
 {%- endif %}
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
 

@@ -43,6 +43,14 @@ PEER = ("127.0.0.1", 50000)
 
 # Routes that exist only in tests, to drive bodies and failures through the real stack.
 routes_for_tests = APIRouter(prefix="/_test")
+# A router inside that one: metrics must name its routes with both prefixes.
+nested_routes = APIRouter(prefix="/nested")
+NESTED_ROUTE_TEMPLATE = "/_test/nested/{thing_id}"
+
+
+@nested_routes.get("/{thing_id}")
+async def nested_thing(thing_id: str) -> dict[str, str]:
+    return {"thing_id": thing_id}
 
 
 class Echo(BaseModel):
@@ -90,6 +98,9 @@ async def grant_admin(session: SessionDep, resources: ResourcesDep, body: UserCr
 async def whoami(user: OptionalUser) -> dict[str, str | None]:
     return {"email": user.email if user else None}
 {%- endif %}
+
+
+routes_for_tests.include_router(nested_routes)
 
 
 class UserHeaderMiddleware:
@@ -154,6 +165,11 @@ def client(settings: Settings) -> Iterator[httpx.Client]:
         assert client.portal is not None  # set while the client is open
         with client.portal.wrap_async_context_manager(rolled_back(client.app_state, resources.engine)):
             yield client
+
+
+@pytest.fixture
+def nested_route_template() -> str:
+    return NESTED_ROUTE_TEMPLATE
 
 
 @pytest.fixture

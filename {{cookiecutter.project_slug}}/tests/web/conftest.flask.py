@@ -39,6 +39,21 @@ OPENAPI_PATH = "/openapi/openapi.json"
 
 # Routes that exist only in tests, to drive bodies and failures through the real stack.
 routes_for_tests = APIBlueprint("tests", __name__, url_prefix="/_test")
+# A blueprint inside that one: metrics must name its routes with both prefixes.
+nested_routes = APIBlueprint("nested", __name__, url_prefix="/nested")
+NESTED_ROUTE_TEMPLATE = "/_test/nested/<thing_id>"
+
+
+class ThingPath(BaseModel):
+    thing_id: str
+
+
+@nested_routes.get("/<thing_id>")
+def nested_thing(path: ThingPath) -> dict[str, str]:
+    return {"thing_id": path.thing_id}
+
+
+routes_for_tests.register_api(nested_routes)
 
 
 class Echo(BaseModel):
@@ -120,8 +135,8 @@ def user_from_header() -> None:
 
 def add_test_routes(app: OpenAPI) -> None:
     app.register_api(routes_for_tests)
-    # Where authentication runs: right after the first hook has made the request state.
-    app.before_request_funcs.setdefault(None, []).insert(1, user_from_header)
+    # Where authentication runs: right after the metrics hook and the one that makes the request state.
+    app.before_request_funcs.setdefault(None, []).insert(2, user_from_header)
 
 
 def as_served(app: "WSGIApplication") -> "WSGIApplication":
@@ -194,6 +209,11 @@ def client(settings: Settings) -> Iterator[httpx.Client]:
     add_test_routes(app)
     with serve_app(app) as client, rolled_back(app):
         yield client
+
+
+@pytest.fixture
+def nested_route_template() -> str:
+    return NESTED_ROUTE_TEMPLATE
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from {{ cookiecutter.project_slug }}.settings import Settings, get_settings
 from {{ cookiecutter.project_slug }}.web.bearer import AuthenticationMiddleware
 {%- endif %}
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers
+from {{ cookiecutter.project_slug }}.web.metrics import MetricsMiddleware
 from {{ cookiecutter.project_slug }}.web.middleware import (
     REQUEST_ID_HEADER,
     RequestBodyMiddleware,
@@ -39,6 +40,7 @@ FEATURE_MIDDLEWARE: list[Middleware] = []
 def _middleware(settings: Settings) -> list[Middleware]:
     """Outermost first. Optional layers are left out entirely rather than made no-ops."""
     stack = [
+        Middleware(MetricsMiddleware),
         Middleware(SecurityHeadersMiddleware, settings=settings),
         Middleware(RequestContextMiddleware, settings=settings),
     ]

@@ -24,6 +24,7 @@ from {{ cookiecutter.project_slug }}.web.auth import SECURITY_SCHEMES
 from {{ cookiecutter.project_slug }}.web.bearer import register_authentication
 {%- endif %}
 from {{ cookiecutter.project_slug }}.web.errors import register_error_handlers, validation_problem
+from {{ cookiecutter.project_slug }}.web.metrics import register_metrics
 from {{ cookiecutter.project_slug }}.web.middleware import register_middleware
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.web.rate_limit import register_rate_limits
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> OpenAPI:
         doc_ui=settings.app.docs_enabled,
         **OPENAPI_OPTIONS,
     )
+    register_metrics(app)
     register_middleware(app, settings)
     for register in FEATURE_HOOKS:
         register(app)

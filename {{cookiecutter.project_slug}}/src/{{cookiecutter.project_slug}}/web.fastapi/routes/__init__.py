@@ -14,7 +14,7 @@ from {{ cookiecutter.project_slug }}.web.auth import require_roles
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.project_slug }}.web.rate_limit import rate_limit
 {%- endif %}
-from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items{% if cookiecutter.use_celery %}, tasks{% endif %}{% if cookiecutter.use_auth %}, users{% endif %}
+from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items, metrics{% if cookiecutter.use_celery %}, tasks{% endif %}{% if cookiecutter.use_auth %}, users{% endif %}
 
 
 class Mount(NamedTuple):
@@ -23,6 +23,10 @@ class Mount(NamedTuple):
     router: APIRouter
     dependencies: Sequence[params.Depends] = ()
     served: Callable[[Settings], bool] = lambda _: True
+
+
+def metrics_served(settings: Settings) -> bool:
+    return settings.metrics.enabled
 {%- if cookiecutter.use_redis %}
 
 
@@ -34,9 +38,10 @@ def flag_api_served(settings: Settings) -> bool:
 
 ROUTERS = [
 {%- if cookiecutter.use_redis %}
-    # Health probes are never rate limited: an orchestrator polling them must not be refused.
+    # Probes and scrapes are never rate limited: an orchestrator or Prometheus must not be refused.
 {%- endif %}
     Mount(health.router),
+    Mount(metrics.router, served=metrics_served),
 {%- if cookiecutter.use_auth %}
     Mount(auth.router{{ limited("auth") }}),
 {%- endif %}

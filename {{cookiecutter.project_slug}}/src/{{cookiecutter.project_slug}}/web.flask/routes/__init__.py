@@ -11,7 +11,7 @@ from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy
 from {{ cookiecutter.project_slug }}.core.user.roles import Role
 {%- endif %}
 from {{ cookiecutter.project_slug }}.settings import Settings
-from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items{% if cookiecutter.use_celery %}, tasks{% endif %}{% if cookiecutter.use_auth %}, users{% endif %}
+from {{ cookiecutter.project_slug }}.web.routes import {% if cookiecutter.use_auth %}auth, {% endif %}{% if cookiecutter.use_redis %}feature_flags, {% endif %}health, items, metrics{% if cookiecutter.use_celery %}, tasks{% endif %}{% if cookiecutter.use_auth %}, users{% endif %}
 
 
 class Mount(NamedTuple):
@@ -28,6 +28,10 @@ class Mount(NamedTuple):
 {%- endif %}
     # Whether the settings serve it.
     served: Callable[[Settings], bool] = lambda _: True
+
+
+def metrics_served(settings: Settings) -> bool:
+    return settings.metrics.enabled
 {%- if cookiecutter.use_redis %}
 
 
@@ -38,9 +42,10 @@ def flag_api_served(settings: Settings) -> bool:
 
 ROUTERS = [
 {%- if cookiecutter.use_redis %}
-    # Health probes are never rate limited: an orchestrator polling them must not be refused.
+    # Probes and scrapes are never rate limited: an orchestrator or Prometheus must not be refused.
 {%- endif %}
     Mount(health.router),
+    Mount(metrics.router, served=metrics_served),
 {%- if cookiecutter.use_auth %}
     Mount(auth.router{% if cookiecutter.use_redis %}, rate_limit="auth"{% endif %}),
 {%- endif %}

@@ -1,0 +1,17 @@
+"""The Prometheus exposition of this process's metrics."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from {{ cookiecutter.project_slug }}.core.metrics import CONTENT_TYPE, check_scrape_token
+from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep
+
+router = APIRouter(tags=["monitoring"])
+
+
+@router.get("/metrics", response_class=Response, responses={401: {"description": "METRICS__TOKEN not sent"}})
+async def metrics(resources: ResourcesDep, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Every metric in Prometheus's text format; with METRICS__TOKEN set, only for a bearer of it."""
+    check_scrape_token(resources.settings.metrics.token, authorization)
+    return Response(resources.metrics.render(), media_type=CONTENT_TYPE)
