@@ -86,11 +86,11 @@ def app_environment(pythonpath: Path, home: Path, settings: Mapping[str, str]) -
     }
 
 
-def serve_command(package: str, port: int) -> list[str]:
-    """The project's own production server with one worker: uvicorn for FastAPI, gunicorn for Flask."""
+def serve_command(package: str, port: int, *, workers: int = 1) -> list[str]:
+    """The project's own production server, one worker unless asked: uvicorn for FastAPI, gunicorn for Flask."""
     return [
         *(sys.executable, "-m", package, "serve", "--host", HOST, "--port", str(port)),
-        *("--workers", "1", "--no-reload"),
+        *("--workers", str(workers), "--no-reload"),
     ]
 
 

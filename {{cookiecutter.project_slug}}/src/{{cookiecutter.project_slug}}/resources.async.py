@@ -114,6 +114,7 @@ class Resources:
         await self.redis.client.aclose()
 {%- endif %}
         await self.engine.dispose()
+        self.metrics.close()
 
 
 def open_resources(settings: Settings) -> Resources:

@@ -115,6 +115,7 @@ class Resources:
         self.redis.client.close()
 {%- endif %}
         self.engine.dispose()
+        self.metrics.close()
 
 
 def open_resources(settings: Settings) -> Resources:

@@ -3,16 +3,28 @@
 Names, labels and buckets follow OpenTelemetry's HTTP semantic conventions in Prometheus's
 spelling: `http.server.request.duration` in seconds is `http_server_request_duration_seconds`,
 `http.route` is `http_route`. Each app builds its own registry, so nothing is registered at import.
+
+With several server processes, each writes its samples to files in PROMETHEUS_MULTIPROC_DIR and
+a scrape, whichever process answers it, adds them all up (`multiprocess_directory`).
+prometheus_client reads that variable once, when first imported; so it is imported here only when
+the first registry is built, after `serve` has set the variable and started its workers.
 """
 
 import hmac
-from typing import TypeVar
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
-from prometheus_client.metrics import MetricWrapperBase
 from pydantic import SecretStr
 
 from {{ cookiecutter.project_slug }}.core.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.metrics import MetricWrapperBase
 
 # RFC 9110's methods and PATCH; any other is counted as _OTHER, so odd methods cannot add series.
 KNOWN_METHODS = frozenset({"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"})
@@ -21,10 +33,10 @@ OTHER_METHOD = "_OTHER"
 UNMATCHED_ROUTE = "_unmatched"
 # OpenTelemetry's advised boundaries for http.server.request.duration.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 K = TypeVar("K")
-M = TypeVar("M", bound=MetricWrapperBase)
+M = TypeVar("M", bound="MetricWrapperBase")
 
 
 def method_label(method: str) -> str:
@@ -34,7 +46,9 @@ def method_label(method: str) -> str:
 class HttpMetrics:
     """The server side of HTTP: request durations by method, route template and status; requests in flight."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: "CollectorRegistry") -> None:
+        from prometheus_client import Gauge, Histogram  # noqa: PLC0415 - see the module's docstring
+
         self.duration = Histogram(
             "http_server_request_duration_seconds",
             "Duration of HTTP server requests.",
@@ -47,6 +61,8 @@ class HttpMetrics:
             "Number of active HTTP server requests.",
             ["http_request_method"],
             registry=registry,
+            # Summed over the processes alive: a dead worker's requests are no longer in flight.
+            multiprocess_mode="livesum",
         )
         # Label lookups take a lock; the children are kept here after the first request of each kind.
         self._durations: dict[tuple[str, str, int], Histogram] = {}
@@ -73,11 +89,59 @@ class Metrics:
     """The process's registry and instruments; `render` is what GET /metrics answers."""
 
     def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry  # noqa: PLC0415 - see the module's docstring
+
         self.registry = CollectorRegistry()
         self.http = HttpMetrics(self.registry)
 
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
+    def close(self) -> None:
+        """This process is ending: in multiprocess mode, its gauges stop counting."""
+        if MULTIPROCESS_DIRECTORY in os.environ:
+            mark_process_dead(os.getpid())
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition and its content type."""
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest  # noqa: PLC0415
+        from prometheus_client.multiprocess import MultiProcessCollector  # noqa: PLC0415
+
+        if MULTIPROCESS_DIRECTORY not in os.environ:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        # Every process's samples, read from their files at each scrape.
+        everyone = CollectorRegistry()
+        MultiProcessCollector(everyone)  # type: ignore[no-untyped-call]  # untyped in prometheus_client
+        return generate_latest(everyone), CONTENT_TYPE_LATEST
+
+
+@contextmanager
+def multiprocess_directory(workers: int, package: str) -> Iterator[None]:
+    """Around a server and its workers: the directory where they all write their samples.
+
+    One set in PROMETHEUS_MULTIPROC_DIR (by a deployment) is emptied first, or a scrape would add
+    an earlier run's counts to this one's. Without one, several workers get a temporary directory,
+    removed when the server stops; a single worker needs none.
+    """
+    if configured := os.environ.get(MULTIPROCESS_DIRECTORY):
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        yield
+    elif workers <= 1:
+        yield
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"{package}-metrics-") as temporary:
+            os.environ[MULTIPROCESS_DIRECTORY] = temporary
+            try:
+                yield
+            finally:
+                del os.environ[MULTIPROCESS_DIRECTORY]
+
+
+def mark_process_dead(pid: int) -> None:
+    """A worker has exited (even killed): its live gauges no longer count; its counters still do."""
+    from prometheus_client import multiprocess  # noqa: PLC0415 - see the module's docstring
+
+    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # untyped in prometheus_client
 
 
 def check_scrape_token(expected: SecretStr | None, authorization: str | None) -> None:

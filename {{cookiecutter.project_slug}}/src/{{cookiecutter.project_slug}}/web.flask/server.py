@@ -7,6 +7,7 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]  #
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]  # no type hints
 from werkzeug.serving import WSGIRequestHandler
 
+from {{ cookiecutter.project_slug }}.core.metrics import mark_process_dead, multiprocess_directory
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.app import create_app
 
@@ -66,5 +67,8 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int, reload
         "proc_name": "{{ cookiecutter.project_slug }}",
         # No runtime control socket: it lands in a shared path ($HOME/.gunicorn) that parallel servers would fight over.
         "control_socket_disable": True,
+        # A worker that dies, even killed, stops counting among the requests in flight.
+        "child_exit": lambda _arbiter, worker: mark_process_dead(worker.pid),
     }
-    GunicornServer(settings, options).run()
+    with multiprocess_directory(workers, "{{ cookiecutter.project_slug }}"):
+        GunicornServer(settings, options).run()

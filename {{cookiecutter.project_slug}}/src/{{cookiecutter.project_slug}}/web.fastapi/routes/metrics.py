@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from {{ cookiecutter.project_slug }}.core.metrics import CONTENT_TYPE, check_scrape_token
+from {{ cookiecutter.project_slug }}.core.metrics import check_scrape_token
 from {{ cookiecutter.project_slug }}.web.deps import ResourcesDep
 
 router = APIRouter(tags=["monitoring"])
@@ -14,4 +14,5 @@ router = APIRouter(tags=["monitoring"])
 async def metrics(resources: ResourcesDep, authorization: Annotated[str | None, Header()] = None) -> Response:
     """Every metric in Prometheus's text format; with METRICS__TOKEN set, only for a bearer of it."""
     check_scrape_token(resources.settings.metrics.token, authorization)
-    return Response(resources.metrics.render(), media_type=CONTENT_TYPE)
+    body, content_type = resources.metrics.render()
+    return Response(body, media_type=content_type)

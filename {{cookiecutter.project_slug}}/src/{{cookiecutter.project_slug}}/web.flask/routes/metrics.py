@@ -4,7 +4,7 @@ from flask import Response, request
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from {{ cookiecutter.project_slug }}.core.metrics import CONTENT_TYPE, check_scrape_token
+from {{ cookiecutter.project_slug }}.core.metrics import check_scrape_token
 from {{ cookiecutter.project_slug }}.web.deps import current_resources
 
 router = APIBlueprint("metrics", __name__, abp_tags=[Tag(name="monitoring")])
@@ -15,4 +15,5 @@ def metrics() -> Response:
     """Every metric in Prometheus's text format; with METRICS__TOKEN set, only for a bearer of it."""
     resources = current_resources()
     check_scrape_token(resources.settings.metrics.token, request.headers.get("Authorization"))
-    return Response(resources.metrics.render(), content_type=CONTENT_TYPE)
+    body, content_type = resources.metrics.render()
+    return Response(body, content_type=content_type)
