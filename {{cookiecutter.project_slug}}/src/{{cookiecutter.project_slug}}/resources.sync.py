@@ -57,9 +57,9 @@ class RedisClients:
     flags: FlagStore
 
     @classmethod
-    def open(cls, settings: Settings, health: HealthRegistry) -> "RedisClients":
+    def open(cls, settings: Settings, health: HealthRegistry, metrics: Metrics) -> "RedisClients":
         client = create_redis(settings)
-        breaker = create_breaker(settings)
+        breaker = create_breaker(settings, on_change=metrics.dependencies.circuit_changed)
         # Optional: without Redis the service degrades (no cache, limiter per its fail mode, flags
         # at their defaults) but keeps serving.
         health.register(
@@ -121,17 +121,18 @@ class Resources:
 def open_resources(settings: Settings) -> Resources:
     """Build clients and register their readiness checks; no I/O happens here."""
     health = HealthRegistry()
+    metrics = Metrics()
     engine = create_engine(settings)
     reads = read_engine(engine)
     check = partial(check_database, reads, require_migrations=settings.database.check_migrations)
     health.register("database", check, timeout=settings.database.connect_timeout + 1)
 {%- if cookiecutter.use_redis %}
-    redis = RedisClients.open(settings, health)
+    redis = RedisClients.open(settings, health, metrics)
 {%- endif %}
     return Resources(
         settings=settings,
         health=health,
-        metrics=Metrics(),
+        metrics=metrics,
         engine=engine,
         sessions=create_session_factory(engine),
         connect=reads.connect,

@@ -103,3 +103,18 @@ def test_logs_the_outage_once_and_the_recovery_once(
     ]
     assert logs[0]["error"] == "ConnectionError: refused"
     assert logs[1]["down_seconds"] == 30.0
+
+
+def test_reports_each_opening_and_closing_once(clock: Clock) -> None:
+    changes: list[tuple[str, bool]] = []
+    breaker = CircuitBreaker(
+        "redis", failure_threshold=3, reset_timeout=5.0, clock=clock, on_change=lambda *change: changes.append(change)
+    )
+    fail(breaker, 3)
+    assert not breaker.allow()  # refused while open: no change
+    clock.now += 5.0
+    fail(breaker, 1)  # a failed trial: still open, nothing to report
+    clock.now += 5.0
+    assert breaker.allow()
+    breaker.record_success()
+    assert changes == [("redis", True), ("redis", False)]

@@ -1,29 +1,17 @@
 """GET /metrics: request durations labelled by method, route template and status, never by raw path."""
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 from tests.web.problems import assert_problem
+from tests.web.scrapes import Samples, scrape
 from tests.web.types import ClientFactory
 
 DURATION = "http_server_request_duration_seconds"
 
 
-def scrape(client: httpx.Client, **headers: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of one scrape, by name and labels."""
-    response = client.get("/metrics", headers=headers)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def requests_counted(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], **labels: str) -> float:
+def requests_counted(samples: Samples, **labels: str) -> float:
     """How many requests the duration histogram counted with exactly these labels."""
     key = frozenset({"http_request_method": "GET", "http_response_status_code": "200", **labels}.items())
     return samples.get((f"{DURATION}_count", key), 0.0)
@@ -62,6 +50,13 @@ def test_error_responses_are_counted_with_their_status(client: httpx.Client) -> 
     assert client.get("/_test/boom").status_code == 500
     samples = scrape(client)
     assert requests_counted(samples, http_route="/_test/boom", http_response_status_code="500") == 1
+
+
+def test_readiness_reports_each_check(client: httpx.Client) -> None:
+    assert client.get("/health/ready").status_code == 200
+    samples = scrape(client)
+    assert samples[("readiness_check_up", frozenset({("check", "database")}))] == 1
+    assert samples[("readiness_check_duration_seconds_count", frozenset({("check", "database")}))] == 1
 
 
 def test_a_metrics_token_is_required_once_set(settings: Settings, client_for: ClientFactory) -> None:

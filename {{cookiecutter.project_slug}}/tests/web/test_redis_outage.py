@@ -15,6 +15,7 @@ from {{ cookiecutter.project_slug }}.settings import FlagSettings, Settings
 from tests.accounts import as_admin
 {%- endif %}
 from tests.redis_proxy import RedisProxy
+from tests.web.scrapes import scrape
 
 ITEMS = "/api/v1/items"
 FLAGS = "/api/v1/feature-flags"
@@ -72,6 +73,9 @@ def test_endpoints_keep_answering_while_redis_is_down_and_recover(
     overrides = client.get(FLAGS)
     assert overrides.status_code == 503  # overrides cannot be shown, so no defaults pass as overrides
     assert overrides.headers["content-type"] == "application/problem+json"
+    down = scrape(client)
+    assert down[("circuit_breaker_open", frozenset({("dependency", "redis")}))] == 1
+    assert down[("readiness_check_up", frozenset({("check", "redis")}))] == 0
 
     redis_relay.restore()
     recovered = until_recovered(client, path)
@@ -80,6 +84,10 @@ def test_endpoints_keep_answering_while_redis_is_down_and_recover(
     ready = client.get("/health/ready").json()
     assert ready["status"] == "ok"
     assert ready["checks"]["redis"]["circuit"] == "closed"
+    back = scrape(client)
+    assert back[("circuit_breaker_open", frozenset({("dependency", "redis")}))] == 0
+    for state in ("open", "closed"):
+        assert back[("circuit_breaker_transitions_total", frozenset({("dependency", "redis"), ("state", state)}))] == 1
 
 
 def test_a_frozen_redis_costs_at_most_one_timeout_per_breaker_period(

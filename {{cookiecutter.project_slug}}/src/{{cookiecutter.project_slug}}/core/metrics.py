@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import SecretStr
 
 from {{ cookiecutter.project_slug }}.core.errors import Unauthorized
+from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -33,6 +34,8 @@ OTHER_METHOD = "_OTHER"
 UNMATCHED_ROUTE = "_unmatched"
 # OpenTelemetry's advised boundaries for http.server.request.duration.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
+# Readiness checks take milliseconds, or their timeout of a few seconds.
+CHECK_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 K = TypeVar("K")
@@ -85,6 +88,52 @@ class HttpMetrics:
         return child
 
 
+class DependencyMetrics:
+    """How the dependencies are: each readiness check's last verdict and duration, and the circuits in front of them."""
+
+    def __init__(self, registry: "CollectorRegistry") -> None:
+        from prometheus_client import Counter, Gauge, Histogram  # noqa: PLC0415 - see the module's docstring
+
+        self.check_up = Gauge(
+            "readiness_check_up",
+            "1 when the readiness check last passed, 0 when it failed.",
+            ["check"],
+            registry=registry,
+            # Whichever worker ran the check last tells how it went.
+            multiprocess_mode="livemostrecent",
+        )
+        self.check_duration = Histogram(
+            "readiness_check_duration_seconds",
+            "Duration of readiness checks, timeouts included.",
+            ["check"],
+            buckets=CHECK_BUCKETS,
+            registry=registry,
+        )
+        self.circuit_open = Gauge(
+            "circuit_breaker_open",
+            "1 while the circuit breaker in front of a dependency is open (calls refused but for trials).",
+            ["dependency"],
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.circuit_transitions = Counter(
+            "circuit_breaker_transitions",
+            "Circuit breaker openings and closings.",
+            ["dependency", "state"],
+            registry=registry,
+        )
+
+    def readiness(self, report: HealthReport) -> None:
+        for check in report.checks:
+            self.check_up.labels(check.name).set(1 if check.ok else 0)
+            self.check_duration.labels(check.name).observe(check.latency_ms / 1000)
+
+    def circuit_changed(self, dependency: str, opened: bool) -> None:
+        """CircuitBreaker's `on_change`."""
+        self.circuit_open.labels(dependency).set(1 if opened else 0)
+        self.circuit_transitions.labels(dependency, "open" if opened else "closed").inc()
+
+
 class Metrics:
     """The process's registry and instruments; `render` is what GET /metrics answers."""
 
@@ -93,6 +142,7 @@ class Metrics:
 
         self.registry = CollectorRegistry()
         self.http = HttpMetrics(self.registry)
+        self.dependencies = DependencyMetrics(self.registry)
 
     def close(self) -> None:
         """This process is ending: in multiprocess mode, its gauges stop counting."""

@@ -29,12 +29,13 @@ def create_redis(settings: Settings) -> Redis:
     )
 
 
-def create_breaker(settings: Settings) -> CircuitBreaker:
+def create_breaker(settings: Settings, on_change: Callable[[str, bool], None] | None = None) -> CircuitBreaker:
     """One breaker for every use of the server: when it is down, it is down for all of them."""
     return CircuitBreaker(
         "redis",
         failure_threshold=settings.redis.breaker_failures,
         reset_timeout=settings.redis.breaker_reset_seconds,
+        on_change=on_change,
     )
 
 

@@ -36,11 +36,14 @@ class CircuitBreaker:
         failure_threshold: int,
         reset_timeout: float,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str, bool], None] | None = None,
     ) -> None:
+        """`on_change(name, opened)` is called as the circuit opens and as it closes (metrics)."""
         self.name = name
         self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
         self._clock = clock
+        self._on_change = on_change
         self._lock = Lock()
         self._failures = 0
         self._opened_at: float | None = None
@@ -73,6 +76,8 @@ class CircuitBreaker:
                 down_for = round(self._clock() - self._down_since, 3)
                 self._opened_at = None
                 logger.info("circuit closed", dependency=self.name, down_seconds=down_for)
+                if self._on_change is not None:
+                    self._on_change(self.name, False)
 
     def record_failure(self, error: BaseException) -> None:
         with self._lock:
@@ -89,6 +94,8 @@ class CircuitBreaker:
                     error=f"{type(error).__name__}: {error}",
                     retry_in_seconds=self.reset_timeout,
                 )
+                if self._on_change is not None:
+                    self._on_change(self.name, True)
 
     def release(self) -> None:
         """End a call that gave no verdict (cancelled, or failed for a reason of its own)."""

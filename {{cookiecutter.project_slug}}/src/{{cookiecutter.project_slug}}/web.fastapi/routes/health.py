@@ -20,4 +20,5 @@ async def live() -> dict[str, Any]:
 async def ready(resources: ResourcesDep) -> JSONResponse:
     """Each dependency checked with its own timeout; 503 when a required one fails."""
     report = await resources.health.run()
+    resources.metrics.dependencies.readiness(report)
     return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503)

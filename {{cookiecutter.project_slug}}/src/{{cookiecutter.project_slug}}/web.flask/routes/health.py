@@ -19,5 +19,7 @@ def live() -> dict[str, Any]:
 @router.get("/ready", responses={503: {"description": "A required dependency is unavailable"}})
 def ready() -> tuple[dict[str, Any], int]:
     """Each dependency checked with its own timeout; 503 when a required one fails."""
-    report = current_resources().health.run()
+    resources = current_resources()
+    report = resources.health.run()
+    resources.metrics.dependencies.readiness(report)
     return report.as_dict(), 200 if report.ok else 503
