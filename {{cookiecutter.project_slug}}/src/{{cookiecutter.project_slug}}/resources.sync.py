@@ -69,8 +69,16 @@ class RedisClients:
         return cls(
             client=client,
             breaker=breaker,
-            cache=Cache(client, breaker, key_prefix=prefix, settings=settings.cache),
-            limiter=RateLimiter(client, breaker, key_prefix=prefix, settings=settings.rate_limit),
+            cache=Cache(
+                client, breaker, key_prefix=prefix, settings=settings.cache, on_outcome=metrics.features.cache_outcome
+            ),
+            limiter=RateLimiter(
+                client,
+                breaker,
+                key_prefix=prefix,
+                settings=settings.rate_limit,
+                on_decision=metrics.features.rate_limit_decision,
+            ),
             flags=FlagStore(client, breaker, key_prefix=prefix, settings=settings.flags),
         )
 {%- endif %}

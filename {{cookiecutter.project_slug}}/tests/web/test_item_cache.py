@@ -13,6 +13,7 @@ from {{ cookiecutter.project_slug }}.core.cache_base import NOT_DELETED
 from {{ cookiecutter.project_slug }}.core.item.cached_service import CachedItemService
 from {{ cookiecutter.project_slug }}.settings import Settings
 from tests.redis_proxy import RedisProxy
+from tests.web.scrapes import scrape
 
 ITEMS = "/api/v1/items"
 
@@ -57,6 +58,9 @@ def test_a_read_is_cached_and_the_next_served_from_the_cache(
     # Changed behind the database's back: the next read shows it, so it came from the cache.
     redis.set(entry_key(settings, item["id"]), json.dumps(item | {"name": "From the cache"}), keepttl=True)
     assert client.get(f"{ITEMS}/{item['id']}").json()["name"] == "From the cache"
+    samples = scrape(client)
+    assert samples[("cache_operations_total", frozenset({("outcome", "miss")}))] == 1
+    assert samples[("cache_operations_total", frozenset({("outcome", "hit")}))] == 1
 
 
 def test_an_update_is_seen_by_the_next_read(client: httpx.Client, redis: Redis, settings: Settings) -> None:

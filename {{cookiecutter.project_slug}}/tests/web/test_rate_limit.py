@@ -9,6 +9,7 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.settings import RateLimitSettings, SecuritySettings, Settings
 from tests.web.rate_limits import counted_as, limit_keys
+from tests.web.scrapes import scrape
 from tests.web.types import ClientFactory
 
 ITEMS = "/api/v1/items"
@@ -56,6 +57,10 @@ def test_over_the_limit_is_429_with_retry_after(settings: Settings, client_for: 
     with client_for(limited(settings, "2/minute")) as client:
         assert statuses(client, 2) == [200, 200]
         refused = client.get(ITEMS)
+        decisions = scrape(client)
+    for decision, count in {"allowed": 2, "refused": 1}.items():
+        labels = frozenset({("policy", "default"), ("decision", decision)})
+        assert decisions[("rate_limit_decisions_total", labels)] == count
     assert refused.status_code == 429
     assert refused.headers["Content-Type"] == "application/problem+json"
     body = refused.json()

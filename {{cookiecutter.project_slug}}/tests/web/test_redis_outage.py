@@ -76,6 +76,8 @@ def test_endpoints_keep_answering_while_redis_is_down_and_recover(
     down = scrape(client)
     assert down[("circuit_breaker_open", frozenset({("dependency", "redis")}))] == 1
     assert down[("readiness_check_up", frozenset({("check", "redis")}))] == 0
+    unavailable = frozenset({("policy", "default"), ("decision", "unavailable")})
+    assert down[("rate_limit_decisions_total", unavailable)] >= 5  # the five reads above
 
     redis_relay.restore()
     recovered = until_recovered(client, path)

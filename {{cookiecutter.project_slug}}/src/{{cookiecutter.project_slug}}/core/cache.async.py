@@ -43,12 +43,22 @@ class Cache:
     deletions are remembered and retried once it answers; `stats.errors` counts the failed calls.
     """
 
-    def __init__(self, client: Redis, breaker: CircuitBreaker, *, key_prefix: str, settings: CacheSettings) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        breaker: CircuitBreaker,
+        *,
+        key_prefix: str,
+        settings: CacheSettings,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        """`on_outcome` hears each hit, stale hit, miss and error as `stats` counts it (metrics)."""
         self.client = client
         self.breaker = breaker
         self.settings = settings
         self.prefix = f"{key_prefix}:cache:"
         self.stats = CacheStats()
+        self._on_outcome = on_outcome
         {#- sync: # Requests run in several threads: counting is read, add, write. #}
         {#- sync: self._stats_lock = Lock() #}
         self._store_and_unlock = client.register_script(STORE_AND_UNLOCK)
@@ -236,6 +246,8 @@ class Cache:
         {#- sync block: with self._stats_lock: #}
         setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
         {#- end sync block #}
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
 
     async def _lookup(self, name: str, type_: type[T]) -> tuple[T | Missing, bool]:
         """The value at `name` and whether it is fresh: its remaining life exceeds the stale period."""

@@ -44,12 +44,22 @@ class Cache:
     deletions are remembered and retried once it answers; `stats.errors` counts the failed calls.
     """
 
-    def __init__(self, client: Redis, breaker: CircuitBreaker, *, key_prefix: str, settings: CacheSettings) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        breaker: CircuitBreaker,
+        *,
+        key_prefix: str,
+        settings: CacheSettings,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        """`on_outcome` hears each hit, stale hit, miss and error as `stats` counts it (metrics)."""
         self.client = client
         self.breaker = breaker
         self.settings = settings
         self.prefix = f"{key_prefix}:cache:"
         self.stats = CacheStats()
+        self._on_outcome = on_outcome
         # Requests run in several threads: counting is read, add, write.
         self._stats_lock = Lock()
         self._store_and_unlock = client.register_script(STORE_AND_UNLOCK)
@@ -232,6 +242,8 @@ class Cache:
     def _count(self, outcome: Outcome) -> None:
         with self._stats_lock:
             setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
 
     def _lookup(self, name: str, type_: type[T]) -> tuple[T | Missing, bool]:
         """The value at `name` and whether it is fresh: its remaining life exceeds the stale period."""

@@ -134,6 +134,38 @@ class DependencyMetrics:
         self.circuit_transitions.labels(dependency, "open" if opened else "closed").inc()
 
 
+# Cache.stats counts in the plural; a label reads better in the singular.
+CACHE_OUTCOMES = {"hits": "hit", "stale_hits": "stale_hit", "misses": "miss", "errors": "error"}
+
+
+class FeatureMetrics:
+    """What the Redis features do: cache outcomes and rate-limit decisions."""
+
+    def __init__(self, registry: "CollectorRegistry") -> None:
+        from prometheus_client import Counter  # noqa: PLC0415 - see the module's docstring
+
+        self.cache = Counter(
+            "cache_operations",
+            "Cache reads by outcome (hit, stale_hit, miss), and failed Redis calls (error).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.rate_limit = Counter(
+            "rate_limit_decisions",
+            "Requests counted by the rate limiter: allowed, refused (429), or unavailable (Redis down).",
+            ["policy", "decision"],
+            registry=registry,
+        )
+
+    def cache_outcome(self, outcome: str) -> None:
+        """Cache's `on_outcome`."""
+        self.cache.labels(CACHE_OUTCOMES[outcome]).inc()
+
+    def rate_limit_decision(self, policy: str, decision: str) -> None:
+        """RateLimiter's `on_decision`."""
+        self.rate_limit.labels(policy, decision).inc()
+
+
 class Metrics:
     """The process's registry and instruments; `render` is what GET /metrics answers."""
 
@@ -143,6 +175,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.http = HttpMetrics(self.registry)
         self.dependencies = DependencyMetrics(self.registry)
+        self.features = FeatureMetrics(self.registry)
 
     def close(self) -> None:
         """This process is ending: in multiprocess mode, its gauges stop counting."""

@@ -10,6 +10,7 @@ and clocks kept in step across hosts (NTP), since each process stamps its own re
 
 import math
 import time
+from collections.abc import Callable
 
 from limits import RateLimitItem
 from limits.storage import RedisStorage
@@ -17,7 +18,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
 
 from {{ cookiecutter.project_slug }}.core.errors import RateLimited, ServiceUnavailable
-from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Policy, RateLimitState, parse_policy, tightest
+from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Decision, Policy, RateLimitState, parse_policy, tightest
 from {{ cookiecutter.project_slug }}.core.redis_client import guarded
 from {{ cookiecutter.project_slug }}.core.resilience import CircuitBreaker, DependencyUnavailable
 from {{ cookiecutter.project_slug }}.settings import RateLimitSettings
@@ -33,8 +34,11 @@ class RateLimiter:
         *,
         key_prefix: str,
         settings: RateLimitSettings,
+        on_decision: Callable[[Policy, Decision], None] | None = None,
     ) -> None:
+        """`on_decision(policy, decision)` hears how each counted request went (metrics)."""
         self.enabled = settings.enabled
+        self._on_decision = on_decision
         self._breaker = breaker
         self._fail_open = settings.fail_open
         self._policies: dict[Policy, list[RateLimitItem]] = {
@@ -65,12 +69,14 @@ class RateLimiter:
             allowed, state = guarded(self._breaker, lambda: self._hit_all(self._policies[policy], identifier))
         except DependencyUnavailable:
             # The breaker has logged the outage once; nothing is logged per request.
+            self._decided(policy, "unavailable")
             if self._fail_open:
                 return None
             wait = max(1, math.ceil(self._breaker.reset_timeout))
             raise ServiceUnavailable(
                 "Rate limiting is unavailable; try again shortly.", headers={"Retry-After": str(wait)}
             ) from None
+        self._decided(policy, "allowed" if allowed else "refused")
         if not allowed:
             now = time.time()
             wait = max(1, state.seconds_to_reset(now))
@@ -79,6 +85,10 @@ class RateLimiter:
                 headers={**state.headers(now), "Retry-After": str(wait)},
             )
         return state
+
+    def _decided(self, policy: Policy, decision: Decision) -> None:
+        if self._on_decision is not None:
+            self._on_decision(policy, decision)
 
     def _hit_all(self, items: list[RateLimitItem], identifier: str) -> tuple[bool, RateLimitState]:
         """Every limit must allow the request; stops at the first that refuses it."""

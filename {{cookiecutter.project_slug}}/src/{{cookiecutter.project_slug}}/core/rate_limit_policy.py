@@ -12,6 +12,8 @@ from {{ cookiecutter.project_slug }}.core.client_address import parse_address
 
 # The policies routes choose from; each is a setting (RATE_LIMIT__DEFAULT, RATE_LIMIT__AUTH).
 Policy = Literal["default", "auth"]
+# How a counted request went: within its limits, over one, or not counted because Redis is down.
+Decision = Literal["allowed", "refused", "unavailable"]
 # An IPv6 host usually holds a whole /64: counting its addresses apart would not limit it.
 IPV6_PREFIX_LENGTH = 64
 
