@@ -9,6 +9,7 @@ import pytest
 from {{ cookiecutter.project_slug }}.settings import Settings
 from tests.accounts import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, bearer, log_in, new_email, sign_up
 from tests.web.problems import assert_problem
+from tests.web.scrapes import scrape
 
 
 def test_register_creates_an_account_without_exposing_its_hash(client: httpx.Client) -> None:
@@ -133,6 +134,10 @@ def test_a_rotated_refresh_token_used_again_ends_the_whole_session(client: httpx
     # Other sessions of the same user are untouched.
     fresh = log_in(client, account.email)
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
+    samples = scrape(client)
+    refreshes = {key[1]: value for key, value in samples.items() if key[0] == "auth_refreshes_total"}
+    assert refreshes == {frozenset({("outcome", outcome)}): 1 for outcome in ("success", "reused", "refused")}
+    assert samples[("auth_logins_total", frozenset({("outcome", "success")}))] == 2  # sign_up's and this one
 
 
 def test_logout_ends_the_session_for_both_tokens(client: httpx.Client) -> None:
@@ -165,6 +170,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client: httpx.Clie
         key: value for key, value in unknown.json().items() if key not in differing
     }
     assert wrong.headers["WWW-Authenticate"] == unknown.headers["WWW-Authenticate"]
+    assert scrape(client)[("auth_logins_total", frozenset({("outcome", "failure")}))] == 2
 
 
 def test_an_email_logs_in_whatever_its_case(client: httpx.Client) -> None:

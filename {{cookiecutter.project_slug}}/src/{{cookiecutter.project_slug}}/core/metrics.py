@@ -139,7 +139,7 @@ CACHE_OUTCOMES = {"hits": "hit", "stale_hits": "stale_hit", "misses": "miss", "e
 
 
 class FeatureMetrics:
-    """What the Redis features do: cache outcomes and rate-limit decisions."""
+    """What the features do: cache outcomes, rate-limit decisions, logins and refreshes."""
 
     def __init__(self, registry: "CollectorRegistry") -> None:
         from prometheus_client import Counter  # noqa: PLC0415 - see the module's docstring
@@ -156,6 +156,18 @@ class FeatureMetrics:
             ["policy", "decision"],
             registry=registry,
         )
+
+        self.logins = Counter("auth_logins", "Logins by outcome: success or failure.", ["outcome"], registry=registry)
+        self.refreshes = Counter(
+            "auth_refreshes",
+            "Token refreshes by outcome: success, refused, or reused (a spent token: the session is revoked).",
+            ["outcome"],
+            registry=registry,
+        )
+
+    def auth_outcome(self, action: str, outcome: str) -> None:
+        """AuthService's `on_outcome`."""
+        (self.logins if action == "login" else self.refreshes).labels(outcome).inc()
 
     def cache_outcome(self, outcome: str) -> None:
         """Cache's `on_outcome`."""

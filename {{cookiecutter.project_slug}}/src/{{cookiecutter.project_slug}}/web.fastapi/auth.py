@@ -78,7 +78,7 @@ async def get_account_service(session: SessionDep, resources: ResourcesDep) -> A
 
 
 async def get_auth_service(session: SessionDep, resources: ResourcesDep) -> AuthService:
-    return AuthService(session, resources.passwords, resources.tokens)
+    return AuthService(session, resources.passwords, resources.tokens, resources.metrics.features.auth_outcome)
 
 
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]

@@ -122,4 +122,6 @@ def account_service() -> AccountService:
 
 def auth_service() -> AuthService:
     resources = current_resources()
-    return AuthService(current_session(), resources.passwords, resources.tokens)
+    return AuthService(
+        current_session(), resources.passwords, resources.tokens, resources.metrics.features.auth_outcome
+    )

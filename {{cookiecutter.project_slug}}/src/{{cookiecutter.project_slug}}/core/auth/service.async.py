@@ -6,11 +6,13 @@ thread, so a login never stalls the event loop.  {#- async only #}
 """
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidCredentials, RefreshTokenReused, SessionEnded
+from {{ cookiecutter.project_slug }}.core.auth.errors import InvalidCredentials, InvalidToken, RefreshTokenReused, SessionEnded
 from {{ cookiecutter.project_slug }}.core.auth.models import SessionEnd, UserSession
 from {{ cookiecutter.project_slug }}.core.auth.principal import PRINCIPAL_QUERY, principal_parameters
 from {{ cookiecutter.project_slug }}.core.auth.repository import SessionRepository
@@ -26,16 +28,42 @@ from {{ cookiecutter.project_slug }}.core.user.schemas import Credentials, UserR
 
 logger = get_logger(__name__)
 
+# What an `on_outcome` callback hears: a login that succeeded or failed; a refresh that succeeded,
+# was refused (a bad, expired or ended token) or presented a spent token (reuse: the session is revoked).
+Action = Literal["login", "refresh"]
+Outcome = Literal["success", "failure", "refused", "reused"]
+
 
 class AuthService:
-    def __init__(self, session: AsyncSession, passwords: PasswordHasher, tokens: TokenCodec) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        passwords: PasswordHasher,
+        tokens: TokenCodec,
+        on_outcome: Callable[[Action, Outcome], None] | None = None,
+    ) -> None:
+        """`on_outcome(action, outcome)` hears how each login and refresh went (metrics)."""
         self.users = UserRepository(session)
         self.sessions = SessionRepository(session)
         self.passwords = passwords
         self.tokens = tokens
+        self._on_outcome = on_outcome
+
+    def _report(self, action: Action, outcome: Outcome) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(action, outcome)
 
     async def login(self, credentials: Credentials) -> TokenPair:
         """Tokens for a new session. An unknown email, a wrong password and a deactivated account fail alike."""
+        try:
+            pair = await self._login(credentials)
+        except InvalidCredentials:
+            self._report("login", "failure")
+            raise
+        self._report("login", "success")
+        return pair
+
+    async def _login(self, credentials: Credentials) -> TokenPair:
         password = credentials.password.get_secret_value()
         user = await self.users.get_by_email(credentials.email)
         if user is None:
@@ -63,6 +91,18 @@ class AuthService:
         A spent token presented again means two parties hold it: the whole session is revoked, so
         whoever holds the newer tokens must log in again too.
         """
+        try:
+            pair = await self._refresh(refresh_token)
+        except RefreshTokenReused:
+            self._report("refresh", "reused")
+            raise
+        except InvalidToken:
+            self._report("refresh", "refused")
+            raise
+        self._report("refresh", "success")
+        return pair
+
+    async def _refresh(self, refresh_token: str) -> TokenPair:
         claims = self.tokens.decode(refresh_token, TokenType.REFRESH)
         record = await self._open_session(claims)
         user = await self.users.get(claims.user_id)
