@@ -130,6 +130,7 @@ def open_resources(settings: Settings) -> Resources:
     health = HealthRegistry()
     metrics = Metrics()
     engine = create_engine(settings)
+    metrics.database.watch(engine.sync_engine.pool, settings.database.pool_size + settings.database.max_overflow)
     reads = read_engine(engine)
     check = partial(check_database, reads, require_migrations=settings.database.check_migrations)
     health.register("database", check, timeout=settings.database.connect_timeout + 1)

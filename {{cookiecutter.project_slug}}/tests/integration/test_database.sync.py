@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, delete, event, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,8 @@ from {{ cookiecutter.project_slug }}.core.database_check import check_database
 from {{ cookiecutter.project_slug }}.core.db import create_session_factory, unit_of_work
 from {{ cookiecutter.project_slug }}.core.errors import Conflict
 from {{ cookiecutter.project_slug }}.core.item.models import Item
+from {{ cookiecutter.project_slug }}.resources import Resources, open_resources
+from {{ cookiecutter.project_slug }}.settings import Settings
 
 
 @pytest.fixture
@@ -111,6 +114,36 @@ def test_the_pool_reuses_one_connection(engine: Engine, sessions: sessionmaker[S
     assert details["checked_out"] == 0
     assert details["idle"] == 1
     assert details["migrations"] == "current"
+
+
+def pool_gauges(resources: Resources) -> dict[str, float]:
+    """The pool's gauges in this process's exposition, by name and state."""
+    body, _ = resources.metrics.render()
+    return {
+        sample.name + "".join(f":{value}" for value in sample.labels.values()): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+        if sample.name.startswith("db_client_connection")
+    }
+
+
+def test_the_pool_gauges_follow_checkouts_and_checkins(settings: Settings) -> None:
+    resources = open_resources(settings)
+    try:
+        with resources.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            held = pool_gauges(resources)
+        released = pool_gauges(resources)
+    finally:
+        resources.close()
+    maximum = settings.database.pool_size + settings.database.max_overflow
+    assert held == {
+        "db_client_connection_count:used": 1,
+        "db_client_connection_count:idle": 0,
+        "db_client_connection_overflow": 0,
+        "db_client_connection_max": maximum,
+    }
+    assert released == held | {"db_client_connection_count:used": 0, "db_client_connection_count:idle": 1}
 {%- if cookiecutter.database == "postgresql" %}
 
 

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import SecretStr
+from sqlalchemy import Pool, event
 
+from {{ cookiecutter.project_slug }}.core.db import pool_status
 from {{ cookiecutter.project_slug }}.core.errors import Unauthorized
 from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
 
@@ -138,6 +140,49 @@ class DependencyMetrics:
 CACHE_OUTCOMES = {"hits": "hit", "stale_hits": "stale_hit", "misses": "miss", "errors": "error"}
 
 
+class DatabaseMetrics:
+    """The connection pool, in OpenTelemetry's names: connections used and idle, the most it may open."""
+
+    def __init__(self, registry: "CollectorRegistry") -> None:
+        from prometheus_client import Gauge  # noqa: PLC0415 - see the module's docstring
+
+        self.connections = Gauge(
+            "db_client_connection_count",
+            "Connections of the pool by state: used (checked out) or idle.",
+            ["state"],
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.overflow = Gauge(
+            "db_client_connection_overflow",
+            "Connections open beyond the pool's size (up to DATABASE__MAX_OVERFLOW).",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.maximum = Gauge(
+            "db_client_connection_max",
+            "The most connections the pool may open: DATABASE__POOL_SIZE + DATABASE__MAX_OVERFLOW.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+
+    def watch(self, pool: Pool, maximum: int) -> None:
+        """Follow `pool`: its counts are read again at each checkout and checkin."""
+        self.maximum.set(maximum)
+        used, idle = self.connections.labels("used"), self.connections.labels("idle")
+
+        def update(returning: int) -> None:
+            status = pool_status(pool)
+            if status:  # a QueuePool; other pools have nothing to count
+                used.set(status["checked_out"] - returning)
+                idle.set(status["idle"] + returning)
+                self.overflow.set(status["overflow"])
+
+        # SQLAlchemy fires "checkin" before the connection is back in the pool: count it as back.
+        event.listen(pool, "checkout", lambda *_: update(returning=0))
+        event.listen(pool, "checkin", lambda *_: update(returning=1))
+
+
 class FeatureMetrics:
     """What the features do: cache outcomes, rate-limit decisions, logins and refreshes."""
 
@@ -187,6 +232,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.http = HttpMetrics(self.registry)
         self.dependencies = DependencyMetrics(self.registry)
+        self.database = DatabaseMetrics(self.registry)
         self.features = FeatureMetrics(self.registry)
 
     def close(self) -> None:
