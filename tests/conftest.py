@@ -22,7 +22,7 @@ SUMMARY = {
     "test_variant_type_checks": "type-checked (mypy --strict + deptry)",
     "test_generated_suite_passes": "tested against real servers",
     "test_clean_install_passes": "installed clean into a fresh venv",
-    "test_cruft_update_from_earlier_commit_passes": "updated with cruft from an earlier commit",
+    "test_cruft_update_from_earlier_commit_matches_a_fresh_project": "updated with cruft from an earlier commit",
 }
 # A test reports a measurement with record_property(FIGURE + "seconds to 503", 0.02); the summary
 # prints them by test id (user_properties travel with the reports, so this works under xdist).
