@@ -1,10 +1,13 @@
 """Shape the rendered project to the answers: variants by file name, then the features' paths.
 
-`template-manifest.toml` says which tags name variants and which paths each feature owns.
-Offline, deterministic and idempotent: cruft re-runs this hook when it updates a project.
+`template-manifest.toml` says which tags name variants and which paths each feature owns;
+`tested-versions.txt` is the version of every package the template's suite tested, of which the
+project keeps those it installs. Offline, deterministic and idempotent: cruft re-runs this hook
+when it updates a project.
 """
 
 import json
+import re
 import secrets
 import shutil
 import sys
@@ -15,6 +18,10 @@ from typing import Any
 # Rendered by cookiecutter; JSON keeps every answer a plain string, bool or list.
 ANSWERS = r"""{{ cookiecutter | jsonify }}"""
 MANIFEST = "template-manifest.toml"
+TESTED_VERSIONS = "tested-versions.txt"
+# Filled with the tested versions of what this project installs (uv reads them at its first lock).
+CONSTRAINTS_LINE = "constraint-dependencies = []"
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SECRET_LINE = "SECRET_KEY="  # noqa: S105 - the variable name, not a secret
 
 
@@ -95,6 +102,62 @@ def remove(path: Path) -> None:
         folder.rmdir()
 
 
+def normalized(name: str) -> str:
+    """A package name as indexes compare them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(requirement: str) -> str:
+    found = REQUIREMENT_NAME.match(requirement)
+    if found is None:
+        msg = f"not a requirement: {requirement!r}"
+        raise ValueError(msg)
+    return normalized(found[0])
+
+
+def read_tested_versions(text: str) -> dict[str, tuple[list[str], set[str]]]:
+    """`uv pip compile` output: each package's pins (one per marker) and the packages that require it."""
+    packages: dict[str, tuple[list[str], set[str]]] = {}
+    current: set[str] = set()
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            pins, current = packages.setdefault(requirement_name(line), ([], set()))
+            pins.append(line.strip())
+        # `# via a`, or `# via` then `#   a` per line; "(pyproject.toml)" marks a direct requirement.
+        elif (parent := line.strip().removeprefix("#").removeprefix(" via").strip()) and not parent.endswith(")"):
+            current.add(normalized(parent))
+    return packages
+
+
+def tested_constraints(pyproject: dict[str, Any], tested: dict[str, tuple[list[str], set[str]]]) -> list[str]:
+    """The tested pins of everything the project installs: its requirements and theirs, transitively."""
+    requirements = pyproject["project"]["dependencies"] + pyproject.get("dependency-groups", {}).get("dev", [])
+    installed = {requirement_name(requirement) for requirement in requirements}
+    missing = installed - set(tested)
+    if missing:
+        msg = f"{TESTED_VERSIONS} has no version of {sorted(missing)}: run scripts/lock"
+        raise ValueError(msg)
+    # A package is installed when something installed requires it (extras make this a little more).
+    while grown := {name for name, (_, parents) in tested.items() if name not in installed and parents & installed}:
+        installed |= grown
+    return [pin for name in sorted(installed) for pin in tested[name][0]]
+
+
+def pin_tested_versions(root: Path) -> None:
+    """Write the tested versions this project needs into pyproject.toml's uv constraints."""
+    tested_path = root / TESTED_VERSIONS
+    if not tested_path.exists():
+        return
+    pyproject_path = root / "pyproject.toml"
+    text = pyproject_path.read_text(encoding="utf-8")
+    pins = tested_constraints(tomllib.loads(text), read_tested_versions(tested_path.read_text(encoding="utf-8")))
+    listed = "".join(f"\n  {json.dumps(pin)}," for pin in pins)
+    pyproject_path.write_text(text.replace(CONSTRAINTS_LINE, f"constraint-dependencies = [{listed}\n]"), "utf-8")
+    tested_path.unlink()
+
+
 def write_env(root: Path) -> None:
     """`.env` from `.env.example` with a fresh secret key; an existing `.env` is kept."""
     env = root / ".env"
@@ -117,6 +180,7 @@ def main() -> int:
         for relative in unwanted_paths(manifest["feature"], answers):
             remove(root / relative)
         manifest_path.unlink()
+    pin_tested_versions(root)
     write_env(root)
     slug = answers["project_slug"]
     print(

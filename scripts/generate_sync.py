@@ -51,6 +51,7 @@ BLOCK_END = re.compile(r"\s*\{#- end sync block #\}")
 
 # Each async name and its sync counterpart, as (module, name).
 IMPORTS = {
+    ("sqlalchemy", "AsyncAdaptedQueuePool"): ("sqlalchemy", "QueuePool"),
     ("sqlalchemy.ext.asyncio", "AsyncConnection"): ("sqlalchemy", "Connection"),
     ("sqlalchemy.ext.asyncio", "AsyncEngine"): ("sqlalchemy", "Engine"),
     ("sqlalchemy.ext.asyncio", "AsyncSession"): ("sqlalchemy.orm", "Session"),
@@ -75,6 +76,7 @@ REPLACEMENTS = [
     (re.compile(r"\basynccontextmanager\b"), "contextmanager"),
     (re.compile(r"\bAsyncIterator\b"), "Iterator"),
     (re.compile(r"\bAsyncConnection\b"), "Connection"),
+    (re.compile(r"\bAsyncAdaptedQueuePool\b"), "QueuePool"),
     (re.compile(r"\bAsyncEngine\b"), "Engine"),
     (re.compile(r"\bAsyncSession\b"), "Session"),
     (re.compile(r"\basync_sessionmaker\b"), "sessionmaker"),
@@ -164,7 +166,9 @@ def rewrite_import(line: str) -> list[str]:
     by_module: dict[str, list[str]] = {}
     for name in (name.strip() for name in match[2].split(",")):
         module, twin = IMPORTS.get((match[1], name), (match[1], name))
-        by_module.setdefault(module, []).extend([twin] if twin else [])
+        names = by_module.setdefault(module, [])
+        # Two async names may share a twin (AsyncAdaptedQueuePool and QueuePool): import it once.
+        names.extend([twin] if twin and twin not in names else [])
     return [f"from {module} import {', '.join(names)}" for module, names in sorted(by_module.items()) if names]
 
 

@@ -211,6 +211,22 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def sqlite_app(project: Path, package: str, run_dir: Path) -> dict[str, str]:
+    """The environment of a project served on a SQLite file in `run_dir`, its database migrated.
+
+    TMPDIR is `run_dir` too, so a temporary multiprocess directory lands where a test can see it.
+    """
+    settings = {"ENVIRONMENT": "test", "DATABASE_URL": f"sqlite:///{run_dir / 'app.db'}", "TMPDIR": str(run_dir)}
+    env = app_environment(project / "src", run_dir, settings)
+    migrate(package, env, cwd=run_dir)
+    return env
+
+
+def serving_workers(run_dir: Path, package: str) -> set[int]:
+    """The ids of the worker processes that have timed a request, from their files in the multiprocess directory."""
+    return {int(path.stem.rsplit("_", 1)[1]) for path in run_dir.glob(f"{package}-metrics-*/histogram_*.db")}
+
+
 def migrate(package: str, env: Mapping[str, str], *, cwd: Path) -> None:
     """Bring the project's database up to date (`db upgrade`)."""
     result = subprocess.run(

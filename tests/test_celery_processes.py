@@ -5,6 +5,7 @@ worker shows in readiness; both liveness probes pass. One variant per framework.
 """
 
 import functools
+import re
 import secrets
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIGURE, Bake
-from tests.served_app import app_environment, background, migrate, serve, serve_command, sign_up
+from tests.served_app import app_environment, background, free_port, migrate, serve, serve_command, sign_up
 from tests.servers import Server
 from tests.variants import Answers, variant_id
 
@@ -64,6 +65,8 @@ def test_serve_worker_and_beat_run_tasks_end_to_end(
         "REDIS__KEY_PREFIX": f"celery_processes_{secrets.token_hex(4)}",
         "CELERY__CANARY_SECONDS": "1",
         "CELERY__HEARTBEAT_DIR": str(run_dir),
+        # The default port is one per host, and tests run side by side.
+        "CELERY__METRICS_PORT": str(metrics_port := free_port()),
     }
     # No .env in run_dir: the environment is all the processes read.
     env = app_environment(project / "src", run_dir, settings)
@@ -90,6 +93,12 @@ def test_serve_worker_and_beat_run_tasks_end_to_end(
         record_property(f"{FIGURE}seconds from POST to SUCCESS", round(time.monotonic() - started, 3))
         assert done["state"] == "SUCCESS", done
         [created] = done["result"]["created"]
+        # The worker's own scrape counts the run (the pool process's samples, summed by the main process).
+        scrape = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10)
+        assert scrape.status_code == 200, scrape.text
+        assert re.search(r'^celery_task_succeeded_total\{task="[^"]*import[^"]*"\} [1-9]', scrape.text, re.MULTILINE), (
+            scrape.text
+        )
         item = client.get(f"/api/v1/items/{created}")
         assert (item.status_code, item.json()["quantity"]) == (200, 3)
 

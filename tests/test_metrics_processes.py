@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIGURE, Bake
-from tests.served_app import app_environment, descendants, migrate, serve, serve_command
+from tests.served_app import descendants, serve, serve_command, serving_workers, sqlite_app
 from tests.variants import Answers, variant_id
 
 VARIANTS = [
@@ -38,11 +38,6 @@ def counted(url: str) -> float:
     return sum(float(value) for value in LIVE_COUNT.findall(response.text))
 
 
-def sample_files(run_dir: Path) -> set[str]:
-    """The process ids that have written request durations to the multiprocess directory."""
-    return {path.stem.rsplit("_", 1)[1] for path in run_dir.glob(f"{PACKAGE}-metrics-*/histogram_*.db")}
-
-
 @pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
 def test_one_scrape_adds_up_every_worker(
     bake: Bake, answers: Answers, tmp_path: Path, record_property: Callable[[str, object], None]
@@ -50,26 +45,19 @@ def test_one_scrape_adds_up_every_worker(
     project = bake(**answers)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    settings = {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": f"sqlite:///{run_dir / 'app.db'}",
-        # The temporary multiprocess directory lands here, where the test can see it.
-        "TMPDIR": str(run_dir),
-    }
-    env = app_environment(project / "src", run_dir, settings)
-    migrate(PACKAGE, env, cwd=run_dir)
+    env = sqlite_app(project, PACKAGE, run_dir)
     command = functools.partial(serve_command, PACKAGE, workers=WORKERS)
     with serve(command, cwd=run_dir, env=env, log_path=run_dir / "app.log") as app:
         sent = counted(app.url)  # serve's own liveness polls
-        while len(sample_files(run_dir)) < WORKERS:
-            assert sent < MAX_REQUESTS, f"one worker took all {sent} requests: {sample_files(run_dir)}"
+        while len(serving_workers(run_dir, PACKAGE)) < WORKERS:
+            assert sent < MAX_REQUESTS, f"one worker took all {sent} requests: {serving_workers(run_dir, PACKAGE)}"
             assert httpx.get(f"{app.url}/health/live", timeout=10).status_code == 200
             sent += 1
         record_property(f"{FIGURE}requests until both workers served", int(sent))
         assert [counted(app.url) for _ in range(6)] == [sent] * 6
 
         # A killed worker's counts stay: they happened.
-        worker = min(int(pid) for pid in sample_files(run_dir))
+        worker = min(serving_workers(run_dir, PACKAGE))
         assert worker in descendants(app.process.pid), worker  # only a process we started is signalled
         os.kill(worker, signal.SIGKILL)
         assert [counted(app.url) for _ in range(3)] == [sent] * 3

@@ -220,6 +220,7 @@ def test_app_survives_redis_outage(
                 REDIS__SOCKET_TIMEOUT=str(REDIS_TIMEOUT),
                 REDIS__BREAKER_RESET_SECONDS=str(BREAKER_RESET),
                 CELERY__HEARTBEAT_DIR=str(run_dir),
+                CELERY__METRICS_PORT="0",  # the default port is one per host, and tests run side by side
             )
             migrate(PACKAGE, env, cwd=run_dir)
             with (

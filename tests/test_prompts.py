@@ -111,7 +111,7 @@ def test_post_gen_hook_is_idempotent(bake: Bake) -> None:
 def test_cruft_creates_the_same_files(bake: Bake, tmp_path: Path) -> None:
     """cruft clones the template from git, so commit a snapshot of the working tree first."""
     snapshot = tmp_path / "template"
-    shutil.copytree(TEMPLATE, snapshot, ignore=shutil.ignore_patterns(".git", ".venv", ".*_cache", "__pycache__"))
+    shutil.copytree(TEMPLATE, snapshot, ignore=shutil.ignore_patterns(".git", ".venv*", ".*_cache", "__pycache__"))
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "snapshot"]):
         subprocess.run([*git, *command], cwd=snapshot, check=True, capture_output=True)

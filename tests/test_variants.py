@@ -16,8 +16,10 @@ from tests.variants import CONTEXT, TEMPLATE, Answers, all_variants, type_check_
 
 PROJECT = TEMPLATE / "{{cookiecutter.project_slug}}"
 MANIFEST = "template-manifest.toml"
+TESTED_VERSIONS = "tested-versions.txt"  # read by the hook into pyproject.toml, then removed like the manifest
 SLUG = "my_service"
-LEFTOVER = re.compile(r"\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
+# Prometheus's own alert templates (`{{ $value }}`, `{{ $labels.job }}`) are meant to be there.
+LEFTOVER = re.compile(r"\{\{(?! \$)|\{%|\{#|cookiecutter", re.IGNORECASE)
 BIN = Path(sys.executable).parent
 DEFAULTS = {name: value[0] if isinstance(value, list) else value for name, value in CONTEXT.items()}
 
@@ -75,7 +77,7 @@ def expected_files(answers: Answers) -> set[str]:
         for path in feature["paths"]:
             owners[path.format(slug=SLUG)] = owners.get(path.format(slug=SLUG), False) or applies
     expected = {".env"}
-    for path in files_of(PROJECT) - {MANIFEST}:
+    for path in files_of(PROJECT) - {MANIFEST, TESTED_VERSIONS}:
         parts = [shaped_name(part, answers) for part in path.replace("{{cookiecutter.project_slug}}", SLUG).split("/")]
         if None in parts:
             continue

@@ -8,7 +8,6 @@ import os
 {%- if cookiecutter.use_redis %}
 import secrets
 {%- endif %}
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
@@ -24,11 +23,15 @@ from {{ cookiecutter.project_slug }}.settings import {{ settings_names | sort | 
 {%- if cookiecutter.database == "sqlite" %}
 from tests.file_database import temporary_database
 {%- endif %}
+from tests.ports import free_port
+{%- if cookiecutter.database != "sqlite" or cookiecutter.use_redis %}
+from tests.reachable import require_server
+{%- endif %}
 {%- if cookiecutter.use_redis %}
 from tests.redis_fixtures import REDIS_RUN_PREFIX, REDIS_URL
 {%- endif %}
 {%- if cookiecutter.database != "sqlite" %}
-from tests.server_database import temporary_database
+from tests.server_database import SERVER_URL, temporary_database
 {%- endif %}
 {%- if cookiecutter.use_celery %}
 
@@ -40,6 +43,23 @@ pytest_plugins = ["tests.redis_fixtures"]
 
 # Makes an empty, unmigrated database and returns its URL (see the `empty_database` fixture).
 DatabaseFactory = Callable[[], str]
+{%- if cookiecutter.database != "sqlite" or cookiecutter.use_redis %}
+# The servers the tests need, by the variable that names each.
+TEST_SERVERS = {
+{%- if cookiecutter.database != "sqlite" %}
+    "TEST_DATABASE_URL": SERVER_URL,
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+    "TEST_REDIS_URL": REDIS_URL,
+{%- endif %}
+}
+
+
+def pytest_sessionstart() -> None:
+    """Every test server answers, or the run stops before the first test with one line naming the missing one."""
+    for variable, url in TEST_SERVERS.items():
+        require_server(variable, url)
+{%- endif %}
 
 
 def make_settings(database_url: str) -> Settings:
@@ -71,9 +91,7 @@ def migrate(database_url: str) -> None:
 @pytest.fixture(scope="session")
 def unused_port() -> int:
     """A loopback port nothing listens on: a real refused connection, for outage tests."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,13 @@ from sqlalchemy import NullPool, make_url
 from {{ cookiecutter.project_slug }}.core.db import engine_url
 {%- if cookiecutter.database == "postgresql" %}
 
-# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
+# The server to create test databases on: compose.services.yaml's (`make services`) unless TEST_DATABASE_URL is set.
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://app:app@localhost:5432/postgres")
 CREATE = 'CREATE DATABASE "{name}"'
 DROP = 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
 {%- else %}
 
-# The server to create test databases on (the docker-compose default unless TEST_DATABASE_URL is set).
+# The server to create test databases on: compose.services.yaml's (`make services`) unless TEST_DATABASE_URL is set.
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "mysql://root:app@localhost:3306/mysql")
 # utf8mb4_unicode_ci would do, but MariaDB's index range scans then miss rows with emoji for LIKE 'x%'.
 CREATE = "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"

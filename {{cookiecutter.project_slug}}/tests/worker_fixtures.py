@@ -30,7 +30,8 @@ VISIBILITY_TIMEOUT = 4
 
 
 def with_celery(settings: Settings, heartbeat_dir: Path, **celery: Any) -> Settings:
-    section = CelerySettings(heartbeat_dir=heartbeat_dir, **{**QUICK_RETRIES, **celery})
+    """Celery settings for a test worker; it serves no metrics unless a test gives it a port."""
+    section = CelerySettings(heartbeat_dir=heartbeat_dir, **{**QUICK_RETRIES, "metrics_port": 0, **celery})
     return settings.model_copy(update={"celery": section})
 
 
@@ -49,6 +50,7 @@ def worker_environment(settings: Settings, redis_url: str, heartbeat_dir: Path) 
         "CELERY__TIME_LIMIT": str(VISIBILITY_TIMEOUT - 1),
         "CELERY__RETRY_BACKOFF_MAX": "1",
         "CELERY__HEARTBEAT_DIR": str(heartbeat_dir),
+        "CELERY__METRICS_PORT": "0",
     }
 
 

@@ -59,6 +59,7 @@ class RedisClients:
     def open(cls, settings: Settings, health: HealthRegistry, metrics: Metrics) -> "RedisClients":
         client = create_redis(settings)
         breaker = create_breaker(settings, on_change=metrics.dependencies.circuit_changed)
+        metrics.dependencies.circuit_created(breaker.name)
         # Optional: without Redis the service degrades (no cache, limiter per its fail mode, flags
         # at their defaults) but keeps serving.
         health.register(
@@ -84,9 +85,16 @@ class RedisClients:
 {%- if cookiecutter.use_celery %}
 
 
-def open_task_queue(settings: Settings, redis: RedisClients, health: HealthRegistry) -> TaskQueue:
+def open_task_queue(settings: Settings, redis: RedisClients, health: HealthRegistry, metrics: Metrics) -> TaskQueue:
     client = create_task_client(settings)
-    queue = TaskQueue(client, redis.client, redis.breaker, key_prefix=settings.redis.key_prefix, settings=settings)
+    queue = TaskQueue(
+        client,
+        redis.client,
+        redis.breaker,
+        key_prefix=settings.redis.key_prefix,
+        settings=settings,
+        on_sent=metrics.features.task_sent,
+    )
     # Optional: without the broker, requests that start tasks answer 503 and the rest keep working.
     health.register("broker", queue.check_broker, timeout=settings.celery.publish_timeout + 1, required=False)
     return queue
@@ -129,7 +137,7 @@ def open_resources(settings: Settings) -> Resources:
     """Build clients and register their readiness checks; no I/O happens here."""
     health = HealthRegistry()
     metrics = Metrics()
-    engine = create_engine(settings)
+    engine = create_engine(settings, on_pool_wait=metrics.database.waited)
     metrics.database.watch(engine.sync_engine.pool, settings.database.pool_size + settings.database.max_overflow)
     reads = read_engine(engine)
     check = partial(check_database, reads, require_migrations=settings.database.check_migrations)
@@ -152,7 +160,7 @@ def open_resources(settings: Settings) -> Resources:
         redis=redis,
 {%- endif %}
 {%- if cookiecutter.use_celery %}
-        tasks=open_task_queue(settings, redis, health),
+        tasks=open_task_queue(settings, redis, health, metrics),
 {%- endif %}
     )
 

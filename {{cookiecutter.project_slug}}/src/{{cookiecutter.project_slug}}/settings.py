@@ -220,6 +220,9 @@ class CelerySettings(Section):
     heartbeat_seconds: float = Field(default=10.0, gt=0)
     # Seconds between runs of each periodic task (beat).
     canary_seconds: float = Field(default=60.0, gt=0)
+    # Where the worker serves its metrics (GET /metrics) for Prometheus; port 0: nowhere.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9808, ge=0, le=65535)
 {%- if cookiecutter.use_auth %}
     prune_sessions_seconds: float = Field(default=3600.0, gt=0)
     # Days an ended session is kept before it is pruned: one revoked for token reuse records an attack.

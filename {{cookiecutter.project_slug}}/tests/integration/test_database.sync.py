@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, delete, event, select, text
 from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from {{ cookiecutter.project_slug }}.core.database_check import check_database
@@ -116,14 +117,22 @@ def test_the_pool_reuses_one_connection(engine: Engine, sessions: sessionmaker[S
     assert details["migrations"] == "current"
 
 
-def pool_gauges(resources: Resources) -> dict[str, float]:
-    """The pool's gauges in this process's exposition, by name and state."""
+def pool_samples(resources: Resources, prefix: str) -> dict[str, float]:
+    """This process's samples whose name starts with `prefix`, by name and label values."""
     body, _ = resources.metrics.render()
     return {
         sample.name + "".join(f":{value}" for value in sample.labels.values()): sample.value
         for family in text_string_to_metric_families(body.decode())
         for sample in family.samples
-        if sample.name.startswith("db_client_connection")
+        if sample.name.startswith(prefix)
+    }
+
+
+def pool_gauges(resources: Resources) -> dict[str, float]:
+    return {
+        name: value
+        for name, value in pool_samples(resources, "db_client_connection").items()
+        if not name.startswith("db_client_connection_wait_time")
     }
 
 
@@ -144,6 +153,23 @@ def test_the_pool_gauges_follow_checkouts_and_checkins(settings: Settings) -> No
         "db_client_connection_max": maximum,
     }
     assert released == held | {"db_client_connection_count:used": 0, "db_client_connection_count:idle": 1}
+
+
+def test_the_wait_for_a_connection_is_timed_even_when_it_times_out(settings: Settings) -> None:
+    one_connection = settings.database.model_copy(update={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2})
+    resources = open_resources(settings.model_copy(update={"database": one_connection}))
+    try:
+        with resources.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            with pytest.raises(PoolTimeout):
+                resources.engine.connect()
+        waits = pool_samples(resources, "db_client_connection_wait_time_seconds")
+    finally:
+        resources.close()
+    assert waits["db_client_connection_wait_time_seconds_count"] == 2
+    assert waits["db_client_connection_wait_time_seconds_sum"] >= 0.2
+    # The first checkout found a free place at once; the second waited out pool_timeout.
+    assert waits["db_client_connection_wait_time_seconds_bucket:0.1"] == 1
 {%- if cookiecutter.database == "postgresql" %}
 
 

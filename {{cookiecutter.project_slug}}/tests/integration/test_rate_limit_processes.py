@@ -2,7 +2,6 @@
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -12,18 +11,13 @@ from pathlib import Path
 
 import httpx
 
+from tests.ports import free_port
 from tests.redis_fixtures import REDIS_RUN_PREFIX
 
 SRC = Path(__file__).parents[2] / "src"
 LIMIT = 20
 STARTUP_SECONDS = 60
 STOP_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until_live(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:

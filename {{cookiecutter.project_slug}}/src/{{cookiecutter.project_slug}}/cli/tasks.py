@@ -1,11 +1,13 @@
 """`{{ cookiecutter.project_slug }} worker | beat | heartbeat`: the background task processes and their liveness probe."""
 
+import os
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from {{ cookiecutter.project_slug }}.cli.console import console, error_console, settings_or_exit
+from {{ cookiecutter.project_slug }}.core.metrics import multiprocess_directory
 from {{ cookiecutter.project_slug }}.worker.app import create_celery
 from {{ cookiecutter.project_slug }}.worker.heartbeat import heartbeat_age, heartbeat_path
 
@@ -29,9 +31,11 @@ def worker(
     """Run a worker: takes tasks from the broker and runs them, one per process at a time."""
     settings = settings_or_exit()
     argv = ["worker", f"--loglevel={settings.log_level}", "--without-gossip", "--without-mingle"]
-    if processes := concurrency or settings.celery.concurrency:
-        argv.append(f"--concurrency={processes}")
-    create_celery(settings).worker_main(argv)
+    processes = concurrency or settings.celery.concurrency or os.cpu_count() or 1
+    argv.append(f"--concurrency={processes}")
+    # The pool's processes run the tasks and the main process serves their metrics: one more.
+    with multiprocess_directory(processes + 1, "{{ cookiecutter.project_slug }}"):
+        create_celery(settings).worker_main(argv)
 
 
 @app.command()

@@ -1,11 +1,13 @@
 """The database: an async engine built from DATABASE_URL, sessions and the unit of work."""
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy import URL, Pool, QueuePool, event, make_url
+from sqlalchemy import URL, AsyncAdaptedQueuePool, Pool, QueuePool, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.dialect import (
@@ -39,7 +41,23 @@ def pool_status(pool: Pool) -> dict[str, int]:
     }
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def timed_pool(on_wait: Callable[[float], None]) -> type[AsyncAdaptedQueuePool]:
+    """A pool class that tells `on_wait` how many seconds each checkout waited for its connection."""
+
+    # A class rather than pool events: SQLAlchemy has none before a checkout, and the engine's
+    # dispose() replaces the pool with a new one of the same class.
+    class TimedPool(AsyncAdaptedQueuePool):
+        def _do_get(self) -> ConnectionPoolEntry:
+            started = time.perf_counter()
+            try:
+                return super()._do_get()
+            finally:
+                on_wait(time.perf_counter() - started)
+
+    return TimedPool
+
+
+def create_engine(settings: Settings, *, on_pool_wait: Callable[[float], None] | None = None) -> AsyncEngine:
     """Build the engine; nothing connects until the first query."""
     database = settings.database
     engine = create_async_engine(
@@ -51,6 +69,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         echo=database.echo,
         connect_args={**CONNECT_ARGS, CONNECT_TIMEOUT_ARG: database.connect_timeout},
+        poolclass=None if on_pool_wait is None else timed_pool(on_pool_wait),
     )
     for name, listener in CONNECTION_EVENTS.items():
         event.listen(engine.sync_engine, name, listener)

@@ -1,6 +1,7 @@
 {# Generated from db.async.py by scripts/generate_sync.py: edit that file, then run the script. -#}
 """The database: a sync engine built from DATABASE_URL, sessions and the unit of work."""
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -8,6 +9,7 @@ import sqlalchemy
 from sqlalchemy import URL, Connection, Engine, Pool, QueuePool, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from {{ cookiecutter.project_slug }}.core.database_errors import as_app_error
 from {{ cookiecutter.project_slug }}.core.dialect import (
@@ -41,7 +43,23 @@ def pool_status(pool: Pool) -> dict[str, int]:
     }
 
 
-def create_engine(settings: Settings) -> Engine:
+def timed_pool(on_wait: Callable[[float], None]) -> type[QueuePool]:
+    """A pool class that tells `on_wait` how many seconds each checkout waited for its connection."""
+
+    # A class rather than pool events: SQLAlchemy has none before a checkout, and the engine's
+    # dispose() replaces the pool with a new one of the same class.
+    class TimedPool(QueuePool):
+        def _do_get(self) -> ConnectionPoolEntry:
+            started = time.perf_counter()
+            try:
+                return super()._do_get()
+            finally:
+                on_wait(time.perf_counter() - started)
+
+    return TimedPool
+
+
+def create_engine(settings: Settings, *, on_pool_wait: Callable[[float], None] | None = None) -> Engine:
     """Build the engine; nothing connects until the first query."""
     database = settings.database
     engine = sqlalchemy.create_engine(
@@ -53,6 +71,7 @@ def create_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         echo=database.echo,
         connect_args={**CONNECT_ARGS, CONNECT_TIMEOUT_ARG: database.connect_timeout},
+        poolclass=None if on_pool_wait is None else timed_pool(on_pool_wait),
     )
     for name, listener in CONNECTION_EVENTS.items():
         event.listen(engine, name, listener)

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar{% if cookiecutter.use_redis %}, get_args{% endif %}
 
 from pydantic import SecretStr
 from sqlalchemy import Pool, event
@@ -24,6 +24,9 @@ from sqlalchemy import Pool, event
 from {{ cookiecutter.project_slug }}.core.db import pool_status
 from {{ cookiecutter.project_slug }}.core.errors import Unauthorized
 from {{ cookiecutter.project_slug }}.core.health_report import HealthReport
+{%- if cookiecutter.use_redis %}
+from {{ cookiecutter.project_slug }}.core.rate_limit_policy import Decision, Policy
+{%- endif %}
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -38,6 +41,17 @@ UNMATCHED_ROUTE = "_unmatched"
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 # Readiness checks take milliseconds, or their timeout of a few seconds.
 CHECK_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# A checkout takes microseconds from an idle connection, milliseconds to connect, and up to
+# DATABASE__POOL_TIMEOUT when every connection is in use.
+POOL_WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+{%- if cookiecutter.use_redis %}
+# Cache.stats counts in the plural; a label reads better in the singular.
+CACHE_OUTCOMES = {"hits": "hit", "stale_hits": "stale_hit", "misses": "miss", "errors": "error"}
+{%- endif %}
+{%- if cookiecutter.use_auth %}
+LOGIN_OUTCOMES = ("success", "failure")
+REFRESH_OUTCOMES = ("success", "refused", "reused")
+{%- endif %}
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 K = TypeVar("K")
@@ -94,7 +108,7 @@ class DependencyMetrics:
     """How the dependencies are: each readiness check's last verdict and duration, and the circuits in front of them."""
 
     def __init__(self, registry: "CollectorRegistry") -> None:
-        from prometheus_client import Counter, Gauge, Histogram  # noqa: PLC0415 - see the module's docstring
+        from prometheus_client import {% if cookiecutter.use_redis %}Counter, {% endif %}Gauge, Histogram  # noqa: PLC0415 - see the module's docstring
 
         self.check_up = Gauge(
             "readiness_check_up",
@@ -111,6 +125,7 @@ class DependencyMetrics:
             buckets=CHECK_BUCKETS,
             registry=registry,
         )
+{%- if cookiecutter.use_redis %}
         self.circuit_open = Gauge(
             "circuit_breaker_open",
             "1 while the circuit breaker in front of a dependency is open (calls refused but for trials).",
@@ -124,27 +139,33 @@ class DependencyMetrics:
             ["dependency", "state"],
             registry=registry,
         )
+{%- endif %}
 
     def readiness(self, report: HealthReport) -> None:
         for check in report.checks:
             self.check_up.labels(check.name).set(1 if check.ok else 0)
             self.check_duration.labels(check.name).observe(check.latency_ms / 1000)
 
+{%- if cookiecutter.use_redis %}
+
+    def circuit_created(self, dependency: str) -> None:
+        """A breaker guards `dependency`: its series start at 0, so a dashboard shows them before any change."""
+        self.circuit_open.labels(dependency).set(0)
+        for state in ("open", "closed"):
+            self.circuit_transitions.labels(dependency, state)
+
     def circuit_changed(self, dependency: str, opened: bool) -> None:
         """CircuitBreaker's `on_change`."""
         self.circuit_open.labels(dependency).set(1 if opened else 0)
         self.circuit_transitions.labels(dependency, "open" if opened else "closed").inc()
-
-
-# Cache.stats counts in the plural; a label reads better in the singular.
-CACHE_OUTCOMES = {"hits": "hit", "stale_hits": "stale_hit", "misses": "miss", "errors": "error"}
+{%- endif %}
 
 
 class DatabaseMetrics:
-    """The connection pool, in OpenTelemetry's names: connections used and idle, the most it may open."""
+    """The connection pool, in OpenTelemetry's names: connections used and idle, the most it may open, waits."""
 
     def __init__(self, registry: "CollectorRegistry") -> None:
-        from prometheus_client import Gauge  # noqa: PLC0415 - see the module's docstring
+        from prometheus_client import Gauge, Histogram  # noqa: PLC0415 - see the module's docstring
 
         self.connections = Gauge(
             "db_client_connection_count",
@@ -165,6 +186,12 @@ class DatabaseMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.wait_time = Histogram(
+            "db_client_connection_wait_time_seconds",
+            "Time a checkout waited for a connection: an idle one, a new one, or one handed back.",
+            buckets=POOL_WAIT_BUCKETS,
+            registry=registry,
+        )
 
     def watch(self, pool: Pool, maximum: int) -> None:
         """Follow `pool`: its counts are read again at each checkout and checkin."""
@@ -182,12 +209,18 @@ class DatabaseMetrics:
         event.listen(pool, "checkout", lambda *_: update(returning=0))
         event.listen(pool, "checkin", lambda *_: update(returning=1))
 
+    def waited(self, seconds: float) -> None:
+        """The engine's `on_pool_wait`."""
+        self.wait_time.observe(seconds)
+{%- if cookiecutter.use_redis or cookiecutter.use_auth %}
+
 
 class FeatureMetrics:
-    """What the features do: cache outcomes, rate-limit decisions, logins and refreshes."""
+    """What the features do. Known label values start at 0, so a dashboard shows them before the first event."""
 
     def __init__(self, registry: "CollectorRegistry") -> None:
         from prometheus_client import Counter  # noqa: PLC0415 - see the module's docstring
+{%- if cookiecutter.use_redis %}
 
         self.cache = Counter(
             "cache_operations",
@@ -195,12 +228,19 @@ class FeatureMetrics:
             ["outcome"],
             registry=registry,
         )
+        for outcome in CACHE_OUTCOMES.values():
+            self.cache.labels(outcome)
         self.rate_limit = Counter(
             "rate_limit_decisions",
             "Requests counted by the rate limiter: allowed, refused (429), or unavailable (Redis down).",
             ["policy", "decision"],
             registry=registry,
         )
+        for policy in get_args(Policy):
+            for decision in get_args(Decision):
+                self.rate_limit.labels(policy, decision)
+{%- endif %}
+{%- if cookiecutter.use_auth %}
 
         self.logins = Counter("auth_logins", "Logins by outcome: success or failure.", ["outcome"], registry=registry)
         self.refreshes = Counter(
@@ -209,18 +249,40 @@ class FeatureMetrics:
             ["outcome"],
             registry=registry,
         )
+        for outcome in LOGIN_OUTCOMES:
+            self.logins.labels(outcome)
+        for outcome in REFRESH_OUTCOMES:
+            self.refreshes.labels(outcome)
+{%- endif %}
+{%- if cookiecutter.use_celery %}
+
+        self.tasks_sent = Counter(
+            "celery_task_sent", "Tasks handed to the broker, by task name.", ["task"], registry=registry
+        )
+{%- endif %}
+{%- if cookiecutter.use_auth %}
 
     def auth_outcome(self, action: str, outcome: str) -> None:
-        """AuthService's `on_outcome`."""
+        """AuthService's `on_outcome` (typed by str: core's own modules do not import its domains)."""
         (self.logins if action == "login" else self.refreshes).labels(outcome).inc()
+{%- endif %}
+{%- if cookiecutter.use_redis %}
 
     def cache_outcome(self, outcome: str) -> None:
         """Cache's `on_outcome`."""
         self.cache.labels(CACHE_OUTCOMES[outcome]).inc()
 
-    def rate_limit_decision(self, policy: str, decision: str) -> None:
+    def rate_limit_decision(self, policy: Policy, decision: Decision) -> None:
         """RateLimiter's `on_decision`."""
         self.rate_limit.labels(policy, decision).inc()
+{%- endif %}
+{%- if cookiecutter.use_celery %}
+
+    def task_sent(self, name: str) -> None:
+        """TaskQueue's `on_sent`."""
+        self.tasks_sent.labels(name).inc()
+{%- endif %}
+{%- endif %}
 
 
 class Metrics:
@@ -233,12 +295,13 @@ class Metrics:
         self.http = HttpMetrics(self.registry)
         self.dependencies = DependencyMetrics(self.registry)
         self.database = DatabaseMetrics(self.registry)
+{%- if cookiecutter.use_redis or cookiecutter.use_auth %}
         self.features = FeatureMetrics(self.registry)
+{%- endif %}
 
     def close(self) -> None:
         """This process is ending: in multiprocess mode, its gauges stop counting."""
-        if MULTIPROCESS_DIRECTORY in os.environ:
-            mark_process_dead(os.getpid())
+        mark_process_dead(os.getpid())
 
     def render(self) -> tuple[bytes, str]:
         """The exposition and its content type."""
@@ -254,12 +317,12 @@ class Metrics:
 
 
 @contextmanager
-def multiprocess_directory(workers: int, package: str) -> Iterator[None]:
-    """Around a server and its workers: the directory where they all write their samples.
+def multiprocess_directory(processes: int, package: str) -> Iterator[None]:
+    """Around a server and its workers (or a Celery worker and its pool): where they all write their samples.
 
     One set in PROMETHEUS_MULTIPROC_DIR (by a deployment) is emptied first, or a scrape would add
-    an earlier run's counts to this one's. Without one, several workers get a temporary directory,
-    removed when the server stops; a single worker needs none.
+    an earlier run's counts to this one's. Without one, several processes get a temporary
+    directory, removed when the server stops; a single process needs none.
     """
     if configured := os.environ.get(MULTIPROCESS_DIRECTORY):
         directory = Path(configured)
@@ -267,7 +330,7 @@ def multiprocess_directory(workers: int, package: str) -> Iterator[None]:
         for stale in directory.glob("*.db"):
             stale.unlink()
         yield
-    elif workers <= 1:
+    elif processes <= 1:
         yield
     else:
         with tempfile.TemporaryDirectory(prefix=f"{package}-metrics-") as temporary:
@@ -279,10 +342,15 @@ def multiprocess_directory(workers: int, package: str) -> Iterator[None]:
 
 
 def mark_process_dead(pid: int) -> None:
-    """A worker has exited (even killed): its live gauges no longer count; its counters still do."""
+    """A worker has exited (even killed): its live gauges no longer count; its counters still do.
+
+    Without a multiprocess directory (a single worker) there is nothing to mark.
+    """
+    if not (directory := os.environ.get(MULTIPROCESS_DIRECTORY)):
+        return
     from prometheus_client import multiprocess  # noqa: PLC0415 - see the module's docstring
 
-    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # untyped in prometheus_client
+    multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]  # untyped in prometheus_client
 
 
 def check_scrape_token(expected: SecretStr | None, authorization: str | None) -> None:

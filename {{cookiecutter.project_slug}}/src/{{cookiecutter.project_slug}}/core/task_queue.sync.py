@@ -10,12 +10,13 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from kombu.exceptions import KombuError
 from redis import Redis
 from redis.exceptions import RedisError
@@ -30,6 +31,8 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 # The message header that carries the web request's id into the task's log lines.
 REQUEST_ID_HEADER = "request_id"
+# The message header with the time a task was sent: the worker measures its wait in the queue from it.
+SENT_AT_HEADER = "sent_at"
 # The periodic canary task (worker/tasks.py) writes when it last ran; kept a week.
 CANARY_KEPT_SECONDS = 7 * 24 * 3600
 
@@ -96,10 +99,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def stamp_sent_at(headers: dict[str, Any], **_: Any) -> None:
+    """Celery's before_task_publish signal, in every process that sends tasks (web app, worker, beat)."""
+    headers[SENT_AT_HEADER] = time.time()
+
+
 def create_task_client(settings: Settings) -> Celery:
     """A Celery app that sends tasks by name and reads their results; nothing connects here."""
     client = Celery("{{ cookiecutter.project_slug }}", set_as_current=False)
     client.config_from_object(celery_config(settings))
+    signals.before_task_publish.connect(stamp_sent_at, dispatch_uid=SENT_AT_HEADER)
     return client
 
 
@@ -133,9 +142,18 @@ class TaskQueue:
     """
 
     def __init__(
-        self, client: Celery, redis: Redis, breaker: CircuitBreaker, *, key_prefix: str, settings: Settings
+        self,
+        client: Celery,
+        redis: Redis,
+        breaker: CircuitBreaker,
+        *,
+        key_prefix: str,
+        settings: Settings,
+        on_sent: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_sent(name)` hears of each task handed to the broker (metrics)."""
         self.client = client
+        self._on_sent = on_sent
         self._redis = redis
         self._breaker = breaker
         self._key_prefix = f"{key_prefix}:task"
@@ -182,6 +200,8 @@ class TaskQueue:
         except (DependencyUnavailable, KombuError, RedisError, OSError) as exc:
             self._forget(task_id)
             raise TaskQueueUnavailable("The task queue is unavailable; try again shortly.") from exc
+        if self._on_sent is not None:
+            self._on_sent(name)
 
     def _publish(self, task_id: str, name: str, kwargs: dict[str, Any]) -> None:
         headers = {REQUEST_ID_HEADER: current_log_context().get("request_id")}

@@ -1,5 +1,8 @@
 """How `serve` runs the app: gunicorn, or Werkzeug's reloading server in development."""
 
+import functools
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -10,6 +13,8 @@ from werkzeug.serving import WSGIRequestHandler
 from {{ cookiecutter.project_slug }}.core.metrics import mark_process_dead, multiprocess_directory
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.web.app import create_app
+
+logger = logging.getLogger(__name__)
 
 
 class PipelineLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -36,6 +41,27 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships n
 
     def load(self) -> Flask:
         return create_app(self.settings)
+
+
+def master_hook(hook: Callable[..., None]) -> Callable[..., None]:
+    """A hook for gunicorn's master that logs its failure instead of raising it: the master exits on
+    any exception in a hook, and with it every worker it would have started again.
+    """
+
+    @functools.wraps(hook)
+    def guarded(*arguments: Any) -> None:
+        try:
+            hook(*arguments)
+        except Exception:
+            logger.exception("gunicorn hook %s failed", hook.__name__)
+
+    return guarded
+
+
+@master_hook
+def child_exit(_arbiter: Any, worker: Any) -> None:
+    """A worker that dies, even killed, stops counting among the requests in flight."""
+    mark_process_dead(worker.pid)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -67,8 +93,7 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int, reload
         "proc_name": "{{ cookiecutter.project_slug }}",
         # No runtime control socket: it lands in a shared path ($HOME/.gunicorn) that parallel servers would fight over.
         "control_socket_disable": True,
-        # A worker that dies, even killed, stops counting among the requests in flight.
-        "child_exit": lambda _arbiter, worker: mark_process_dead(worker.pid),
+        "child_exit": child_exit,
     }
     with multiprocess_directory(workers, "{{ cookiecutter.project_slug }}"):
         GunicornServer(settings, options).run()

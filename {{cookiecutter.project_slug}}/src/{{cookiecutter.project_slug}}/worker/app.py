@@ -4,15 +4,17 @@ The Celery settings are core's (core/task_queue.py), shared with the web app tha
 here the worker side adds its tasks, its schedule, its heartbeats and its logging.
 """
 
+from functools import cached_property
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
 
 from {{ cookiecutter.project_slug }}.core.logging import configure_logging
-from {{ cookiecutter.project_slug }}.core.task_queue import celery_config
+from {{ cookiecutter.project_slug }}.core.task_queue import SENT_AT_HEADER, celery_config, stamp_sent_at
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.worker.heartbeat import WorkerHeartbeat
 from {{ cookiecutter.project_slug }}.worker.logs import bind_task_context, end_task_context
+from {{ cookiecutter.project_slug }}.worker.metrics import MetricsServer, TaskMetrics
 from {{ cookiecutter.project_slug }}.worker.runtime import WorkerRuntime
 from {{ cookiecutter.project_slug }}.worker.schedule import beat_schedule
 
@@ -27,6 +29,11 @@ class TaskApp(Celery):
         super().__init__("{{ cookiecutter.project_slug }}", set_as_current=False, include=TASK_MODULES)
         self.settings = settings
         self.runtime = WorkerRuntime(settings)
+
+    @cached_property
+    def task_metrics(self) -> TaskMetrics:
+        """This process's task metrics, made at its first task (a pool process's after the fork)."""
+        return TaskMetrics(name for name in self.tasks if not name.startswith("celery."))
 
 
 def create_celery(settings: Settings) -> TaskApp:
@@ -47,6 +54,7 @@ def create_celery(settings: Settings) -> TaskApp:
         }
     )
     app.steps["worker"].add(WorkerHeartbeat)
+    app.steps["worker"].add(MetricsServer)
 
     def setup_logging(**_: Any) -> None:
         # A receiver here stops Celery from configuring logging itself.
@@ -55,10 +63,23 @@ def create_celery(settings: Settings) -> TaskApp:
     def close_runtime(**_: Any) -> None:
         app.runtime.close()
 
+    # Signals are global: count only this app's tasks (tests run several apps in one process).
+    def task_started(task: Task[Any, Any], **arguments: Any) -> None:
+        if task.app is app:
+            app.task_metrics.task_started(task=task, **arguments)
+
+    def task_ended(task: Task[Any, Any], **arguments: Any) -> None:
+        if task.app is app:
+            app.task_metrics.task_ended(task=task, **arguments)
+
     # weak=False: the receivers are closures that nothing else keeps alive.
     signals.setup_logging.connect(setup_logging, weak=False)
     signals.task_prerun.connect(bind_task_context, weak=False)
     signals.task_postrun.connect(end_task_context, weak=False)
+    signals.task_prerun.connect(task_started, weak=False)
+    signals.task_postrun.connect(task_ended, weak=False)
+    # Retries and beat's tasks are stamped too, where they are sent.
+    signals.before_task_publish.connect(stamp_sent_at, dispatch_uid=SENT_AT_HEADER)
     # A prefork child closes its resources as it exits; a solo worker when it shuts down.
     signals.worker_process_shutdown.connect(close_runtime, weak=False)
     signals.worker_shutdown.connect(close_runtime, weak=False)

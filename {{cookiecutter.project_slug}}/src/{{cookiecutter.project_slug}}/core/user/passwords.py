@@ -3,8 +3,7 @@
 import secrets
 from dataclasses import dataclass
 
-from pwdlib import PasswordHash
-from pwdlib.exceptions import UnknownHashError
+from pwdlib import PasswordHash, exceptions
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 
@@ -14,6 +13,12 @@ from {{ cookiecutter.project_slug }}.settings import AuthSettings
 # Local parts of an email shorter than this are too common to forbid inside a password.
 MIN_EMAIL_NAME_LENGTH = 3
 KIND_NAMES = "lowercase letters, uppercase letters, digits, other characters"
+# A stored hash that cannot be checked: of no kind we know, or refused by its backend (bcrypt's
+# 72-byte limit). pwdlib 0.4 wraps the backend's ValueError in HashVerificationError; 0.3 let it through.
+UNVERIFIABLE: tuple[type[Exception], ...] = (
+    exceptions.UnknownHashError,
+    getattr(exceptions, "HashVerificationError", ValueError),
+)
 
 
 def _kinds(password: str) -> int:
@@ -88,8 +93,7 @@ class PasswordHasher:
         """
         try:
             return self._hashes.verify_and_update(password, password_hash)
-        except (UnknownHashError, ValueError):
-            # Not a hash we know, or bcrypt refusing a password over its 72-byte limit.
+        except UNVERIFIABLE:
             return False, None
 
     def verify_unknown_user(self, password: str) -> None:
