@@ -6,8 +6,6 @@ TEST_DATABASE_URL / TEST_REDIS_URL defaults expect, so `make services && make te
 """
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -16,10 +14,10 @@ import pytest
 
 from tests.conftest import Bake
 from tests.monitoring import load_yaml
+from tests.validators import failures
 from tests.variants import Answers, combinations, variant_id
 
 COMPOSE = "compose.services.yaml"
-BIN = Path(sys.executable).parent
 VARIANTS = [answers | {"use_celery": False} for answers in combinations(["database", "use_redis"])]
 
 
@@ -57,12 +55,11 @@ def test_dev_services_are_valid_and_match_the_urls_that_expect_them(bake: Bake, 
     assert ("services:" in (project / "Makefile").read_text()) == needs_servers
     if not needs_servers:
         return
-    for command in (
-        [str(BIN / "docker-compose"), "-f", COMPOSE, "config", "--quiet"],
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", COMPOSE],
-    ):
-        result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+    checks = [
+        ["docker-compose", "-f", COMPOSE, "config", "--quiet"],
+        ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", COMPOSE],
+    ]
+    assert failures(checks, project) == []
     services = load_yaml(project / COMPOSE)["services"]
     expected_services = {"postgresql": {"postgres"}, "mysql": {"mariadb"}, "sqlite": set()}[answers["database"]]
     assert set(services) == expected_services | ({"redis"} if answers["use_redis"] else set())

@@ -73,7 +73,7 @@ def installed_versions(python: Path) -> dict[str, str]:
     return {re.sub(r"[-_.]+", "-", item["name"]).lower(): item["version"] for item in json.loads(listed)}
 
 
-def tested_pins(project: Path) -> dict[str, str]:
+def pins_of(project: Path) -> dict[str, str]:
     """The project's uv constraints whose markers hold here, by normalized name."""
     constraints = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["uv"]["constraint-dependencies"]
     pins = {}
@@ -103,7 +103,7 @@ def test_clean_install_passes(bake: Bake, servers: dict[str, Server], answers: A
     python = project / ".venv" / "bin" / "python"
     installed = installed_versions(python)
     del installed[PROJECT_NAME]
-    pins = tested_pins(project)
+    pins = pins_of(project)
     assert {name: version for name, version in installed.items() if pins.get(name) != version} == {}
     result = run_suite(python, project, suite_environment(answers, servers))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]

@@ -132,12 +132,16 @@ def test_every_query_parses_and_reads_only_what_the_variant_exposes(bake: Bake, 
     assert shown_nowhere == [], "exposed by this variant, on no panel"
 
 
-def test_provisioning_parses_and_names_where_the_dashboards_are_mounted(bake: Bake) -> None:
-    project = bake()
+@pytest.mark.parametrize(("deployment", "prometheus"), [("docker-compose", "prometheus"), ("bare", "localhost")])
+def test_provisioning_parses_and_names_where_the_dashboards_are_mounted(
+    bake: Bake, deployment: str, prometheus: str
+) -> None:
+    """The datasource points at Prometheus where Grafana finds it: compose.yaml's service, or this host."""
+    project = bake(deployment=deployment)
     assert provisioned_datasource(project) == {"type": "prometheus", "uid": "prometheus"}
     (datasource,) = load_yaml(project / DATASOURCES)["datasources"]
     assert datasource["isDefault"] is True
-    assert datasource["url"] == "http://localhost:9090"
+    assert datasource["url"] == f"http://{prometheus}:9090"
 
     text = (project / DASHBOARD_PROVIDERS).read_text(encoding="utf-8")
     providers = load_yaml(project / DASHBOARD_PROVIDERS)

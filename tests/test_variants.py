@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import Bake
-from tests.variants import CONTEXT, TEMPLATE, Answers, all_variants, type_check_variants, variant_id
+from tests.variants import CONTEXT, OPTIONS, PAIRWISE, TEMPLATE, Answers, all_variants, type_check_variants, variant_id
 
 PROJECT = TEMPLATE / "{{cookiecutter.project_slug}}"
 MANIFEST = "template-manifest.toml"
 TESTED_VERSIONS = "tested-versions.txt"  # read by the hook into pyproject.toml, then removed like the manifest
 SLUG = "my_service"
-# Prometheus's own alert templates (`{{ $value }}`, `{{ $labels.job }}`) are meant to be there.
-LEFTOVER = re.compile(r"\{\{(?! \$)|\{%|\{#|cookiecutter", re.IGNORECASE)
+# Prometheus's own alert templates (`{{ $value }}`, `{{ $labels.job }}`) and GitHub's expressions
+# (`${{ github.ref }}`) are meant to be there.
+LEFTOVER = re.compile(r"(?<!\$)\{\{(?! \$)|\{%|\{#|cookiecutter", re.IGNORECASE)
 BIN = Path(sys.executable).parent
 DEFAULTS = {name: value[0] if isinstance(value, list) else value for name, value in CONTEXT.items()}
 
@@ -171,3 +172,18 @@ def test_every_variant_file_is_used_by_some_answers() -> None:
         if None not in [shaped_name(part, DEFAULTS | answers) for part in path.split("/")]
     }
     assert tagged - used == set()
+
+
+def test_every_pairwise_answer_is_baked_with_every_value_of_every_other_answer() -> None:
+    """all_variants crosses the CI platform and the license with the rest pairwise, not exhaustively."""
+    variants = all_variants()
+    unmet = [
+        (name, value, other, value_of_other)
+        for name in PAIRWISE
+        for value in OPTIONS[name]
+        for other, values in OPTIONS.items()
+        if other != name
+        for value_of_other in values
+        if not any(answers[name] == value and answers[other] == value_of_other for answers in variants)
+    ]
+    assert unmet == []

@@ -15,8 +15,12 @@ OPTIONS: dict[str, list[Any]] = {
     for name, value in CONTEXT.items()
     if not name.startswith("_") and isinstance(value, list | bool)
 }
-# Options that change Python code (the license only changes LICENSE and pyproject metadata).
-CODE_SHAPING = [name for name in OPTIONS if name != "open_source_license"]
+# Options that change no Python: the deployment files, the CI pipeline, the license (LICENSE, package metadata).
+PACKAGING = ["deployment", "ci", "open_source_license"]
+# Crossed pairwise with the rest (all_variants): their files vary far less with the other answers.
+PAIRWISE = ["ci", "open_source_license"]
+# Options that change Python code.
+CODE_SHAPING = [name for name in OPTIONS if name not in PACKAGING]
 
 Answers = dict[str, Any]
 
@@ -62,7 +66,37 @@ def combinations(names: list[str]) -> Iterator[Answers]:
 
 
 def all_variants() -> list[Answers]:
-    return list(combinations(list(OPTIONS)))
+    """Every code-shaping combination with every deployment (its files follow the code's services), each
+    with the CI platform and license that meet most pairs of answer values not met yet: every value of
+    those two is baked with every value of every other answer (pairwise, DESIGN.md §6).
+    """
+    unmet = {
+        ((name, value), (other, value_of_other))
+        for name in PAIRWISE
+        for value in OPTIONS[name]
+        for other in OPTIONS
+        if other != name
+        for value_of_other in OPTIONS[other]
+    }
+    chosen: list[Answers] = []
+
+    def met(answers: Answers) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
+        return {((name, answers[name]), item) for name in PAIRWISE for item in answers.items() if item[0] != name}
+
+    def gain(answers: Answers) -> tuple[int, int]:
+        # Ties go to the values baked least so far.
+        baked = sum(variant[name] == answers[name] for variant in chosen for name in PAIRWISE)
+        return len(met(answers) & unmet), -baked
+
+    for answers in combinations([*CODE_SHAPING, "deployment"]):
+        candidates = [
+            answers | dict(zip(PAIRWISE, values, strict=True))
+            for values in itertools.product(*(OPTIONS[name] for name in PAIRWISE))
+        ]
+        best = max(candidates, key=gain)
+        unmet.difference_update(met(best))
+        chosen.append(best)
+    return chosen
 
 
 def code_variants() -> list[Answers]:

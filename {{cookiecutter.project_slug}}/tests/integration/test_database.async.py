@@ -157,20 +157,25 @@ async def test_the_pool_gauges_follow_checkouts_and_checkins(settings: Settings)
 
 
 async def test_the_wait_for_a_connection_is_timed_even_when_it_times_out(settings: Settings) -> None:
-    one_connection = settings.database.model_copy(update={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2})
+    one_connection = settings.database.model_copy(update={"pool_size": 1, "max_overflow": 0, "pool_timeout": 1.0})
     resources = open_resources(settings.model_copy(update={"database": one_connection}))
     try:
+        # Connected once, so the checkout below takes the idle connection instead of connecting.
+        async with resources.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        before = pool_samples(resources, "db_client_connection_wait_time_seconds")
         async with resources.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
             with pytest.raises(PoolTimeout):
                 await resources.engine.connect()
-        waits = pool_samples(resources, "db_client_connection_wait_time_seconds")
+        after = pool_samples(resources, "db_client_connection_wait_time_seconds")
     finally:
         await resources.close()
+    waits = {name: value - before[name] for name, value in after.items()}
     assert waits["db_client_connection_wait_time_seconds_count"] == 2
-    assert waits["db_client_connection_wait_time_seconds_sum"] >= 0.2
-    # The first checkout found a free place at once; the second waited out pool_timeout.
-    assert waits["db_client_connection_wait_time_seconds_bucket:0.1"] == 1
+    assert waits["db_client_connection_wait_time_seconds_sum"] >= 1.0
+    # The first checkout found the idle connection; the second waited out pool_timeout.
+    assert waits["db_client_connection_wait_time_seconds_bucket:0.5"] == 1
 {%- if cookiecutter.database == "postgresql" %}
 
 
