@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 
 from tests.conftest import FIGURE, Bake
 from tests.served_app import free_port
@@ -70,18 +71,18 @@ def installed_versions(python: Path) -> dict[str, str]:
         check=True,
         timeout=60,
     ).stdout
-    return {re.sub(r"[-_.]+", "-", item["name"]).lower(): item["version"] for item in json.loads(listed)}
+    return {canonicalize_name(item["name"]): item["version"] for item in json.loads(listed)}
 
 
 def pins_of(project: Path) -> dict[str, str]:
     """The project's uv constraints whose markers hold here, by normalized name."""
     constraints = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["uv"]["constraint-dependencies"]
-    pins = {}
+    pins: dict[str, str] = {}
     for constraint in constraints:
         requirement, _, marker = constraint.partition(";")
         if not marker or Marker(marker).evaluate():
             name, _, version = requirement.strip().partition("==")
-            pins[name] = version
+            pins[canonicalize_name(name)] = version
     return pins
 
 
