@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,23 @@ def by_task(samples: Samples, name: str, task: str) -> float:
     return samples[name, frozenset({("task", task)})]
 
 
+def settled(
+    client: httpx.Client, expected: dict[tuple[str, str], float], timeout: float = 5
+) -> dict[tuple[str, str], float]:
+    """The (metric, task) values of the first scrape that equals expected, or of the last before timeout.
+
+    Celery stores a task's result before its task_postrun signal counts the outcome, so the caller
+    can see the result a moment before the worker's counters do.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = scrape(client)
+        seen = {key: by_task(samples, *key) for key in expected}
+        if seen == expected or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.05)
+
+
 def test_the_worker_counts_each_run_and_its_outcome(metrics_worker: tuple[TaskApp, httpx.Client]) -> None:
     app, client = metrics_worker
     key = f"{app.settings.redis.key_prefix}:attempts:{secrets.token_hex(4)}"
@@ -46,18 +64,20 @@ def test_the_worker_counts_each_run_and_its_outcome(metrics_worker: tuple[TaskAp
 
     run(app, "tests.flaky", key=key, failures=1)
     run(app, "tests.broken", key=f"{key}:broken")
+    expected = {
+        # The flaky task ran twice: a retry, then a success.
+        ("celery_task_started_total", "tests.flaky"): 2,
+        ("celery_task_retried_total", "tests.flaky"): 1,
+        ("celery_task_succeeded_total", "tests.flaky"): 1,
+        ("celery_task_failed_total", "tests.flaky"): 0,
+        ("celery_task_runtime_seconds_count", "tests.flaky"): 2,
+        # The retry was stamped when it was sent again, so both runs measured their wait.
+        ("celery_task_queue_wait_seconds_count", "tests.flaky"): 2,
+        ("celery_task_failed_total", "tests.broken"): 1,
+        ("celery_task_succeeded_total", "tests.broken"): 0,
+    }
+    assert settled(client, expected) == expected
     after = scrape(client)
-
-    # The flaky task ran twice: a retry, then a success.
-    assert by_task(after, "celery_task_started_total", "tests.flaky") == 2
-    assert by_task(after, "celery_task_retried_total", "tests.flaky") == 1
-    assert by_task(after, "celery_task_succeeded_total", "tests.flaky") == 1
-    assert by_task(after, "celery_task_failed_total", "tests.flaky") == 0
-    assert by_task(after, "celery_task_runtime_seconds_count", "tests.flaky") == 2
-    # The retry was stamped when it was sent again, so both runs measured their wait.
-    assert by_task(after, "celery_task_queue_wait_seconds_count", "tests.flaky") == 2
-    assert by_task(after, "celery_task_failed_total", "tests.broken") == 1
-    assert by_task(after, "celery_task_succeeded_total", "tests.broken") == 0
     # Both are done, so nothing waits in the queue.
     assert after["celery_queue_length", frozenset({("queue", app.conf.task_default_queue)})] == 0
 
