@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from pytest_cookies.plugin import Cookies, Result
 
+from tests.container_engine import Engine
+from tests.container_engine import container_engine as start_container_engine
 from tests.servers import Server, server_directory, start_mariadb, start_postgresql, start_redis
 from tests.variants import check_known
 
@@ -23,6 +25,18 @@ SUMMARY = {
     "test_generated_suite_passes": "tested against real servers",
     "test_clean_install_passes": "installed clean into a fresh venv",
     "test_cruft_update_from_earlier_commit_matches_a_fresh_project": "updated with cruft from an earlier commit",
+    "test_image_and_compose_files_pass_their_linters_and_read_only_real_settings": (
+        "with container files checked offline (hadolint, compose config, Compose schema)"
+    ),
+    "test_github_workflows_and_dependabot_are_valid_pinned_and_test_on_the_dev_services": (
+        "with GitHub CI checked offline (schemas, actionlint, pins)"
+    ),
+    "test_gitlab_pipeline_and_renovate_are_valid_and_test_on_the_dev_services": (
+        "with GitLab CI checked offline (schemas)"
+    ),
+    "test_the_default_stack_comes_up_healthy_and_serves_a_client": (
+        "run in containers (image built, compose up --wait, HTTP round trip, down -v)"
+    ),
 }
 # A test reports a measurement with record_property(FIGURE + "seconds to 503", 0.02); the summary
 # prints them by test id (user_properties travel with the reports, so this works under xdist).
@@ -81,3 +95,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{_passes.get(label, 0):4d} variants {label}")
     for test, figures in sorted(_figures.items()):
         terminalreporter.write_line(f"{test}: {', '.join(figures)}")
+
+
+@pytest.fixture(scope="session")
+def container_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Docker where its engine answers, otherwise podman with local stand-in images (tests/container_engine.py)."""
+    with start_container_engine(tmp_path_factory.mktemp("containers")) as engine:
+        yield engine

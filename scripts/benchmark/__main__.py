@@ -1,4 +1,5 @@
-"""Benchmark the template: bake time, HTTP overhead, cold start, memory, database reads, Redis, auth.
+"""Benchmark the template: bake time, HTTP overhead, cold start, memory, database reads, Redis, auth,
+tasks, the container image.
 
 Bakes projects in-process with cookiecutter, serves the FastAPI and Flask variants with
 one worker next to a bare one-file app, loads both with wrk over loopback and prints
@@ -12,6 +13,7 @@ Run from the repository root:
     .venv/bin/python -m scripts.benchmark --only db  # only the database part
     .venv/bin/python -m scripts.benchmark --only redis --framework flask  # cache and limiter latency
     .venv/bin/python -m scripts.benchmark --only auth --framework fastapi  # GET /users/me and login cost
+    .venv/bin/python -m scripts.benchmark --only image  # image size, build times, compose up to healthy
     .venv/bin/python -m scripts.benchmark --app-env LOG_LEVEL=WARNING  # without access log
 """
 
@@ -31,6 +33,7 @@ from .bake import bake_rows
 from .config import FRAMEWORKS, Config, progress
 from .db import db_part
 from .http import http_part
+from .image import image_part
 from .redis import redis_part
 from .report import table
 from .tasks import ROUND_TRIP_WARMUP, WORKER_WARMUP, round_trips, tasks_part
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 
     from .report import Row
 
-PARTS = ("bake", "http", "db", "redis", "auth", "tasks")
+PARTS = ("bake", "http", "db", "redis", "auth", "tasks", "image")
 # Redis part: requests sent one after another, each timed alone, after a warm-up.
 LATENCY_WARMUP = 300
 QUICK_LATENCY_WARMUP = 30
@@ -79,7 +82,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         choices=PARTS,
         help="run only this part: bake, http (bare vs full app), db (PostgreSQL reads), "
         "redis (cached read and rate limiter latency), auth (GET /users/me with a token, login cost) or "
-        "tasks (Celery enqueue latency, enqueue to done, one worker's tasks/s and connections); "
+        "tasks (Celery enqueue latency, enqueue to done, one worker's tasks/s and connections) or "
+        "image (image size, cold and warm build, compose up to healthy); "
         "repeatable",
     )
     parser.add_argument("--bake-runs", type=count(0), help="bakes per variant; 0 skips baking (default 10, quick 1)")
@@ -137,6 +141,8 @@ def run(config: Config, workdir: Path) -> list[Row]:
         rows.extend(auth_part(config, workdir))
     if "tasks" in config.parts:
         rows.extend(tasks_part(config, workdir))
+    if "image" in config.parts:
+        rows.extend(image_part(config, workdir))
     return rows
 
 
@@ -157,6 +163,8 @@ def footer(config: Config) -> str:
             f"{ROUND_TRIP_WARMUP} + {round_trips(config)} round trips, "
             f"{WORKER_WARMUP} + {config.requests} tasks per worker batch"
         )
+    if "image" in config.parts:
+        loads.append("one cold and one warm image build, one compose up")
     return "; ".join(loads) or "bake only"
 
 

@@ -3,7 +3,7 @@
 import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -38,7 +38,7 @@ def by_task(samples: Samples, name: str, task: str) -> float:
 
 
 def settled(
-    client: httpx.Client, expected: dict[tuple[str, str], float], timeout: float = 5
+    client: httpx.Client, expected: Mapping[tuple[str, str], float], timeout: float = 5
 ) -> dict[tuple[str, str], float]:
     """The (metric, task) values of the first scrape that equals expected, or of the last before timeout.
 
