@@ -26,6 +26,8 @@ STAND_IN_TAGS = {
     "redis": "docker.io/library/redis:7",
 }
 DEBIAN_IMAGE = "localhost/debian:bookworm"
+# Certificate authorities this host adds to Debian's, for the stand-ins that COPY host-ca/.
+HOST_CA = Path("/usr/local/share/ca-certificates")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # crun cannot raise rlimits here (root lacks CAP_SYS_RESOURCE), and refuses the hybrid cgroups.
 PODMAN_CONF = """\
@@ -107,14 +109,13 @@ def build_stand_ins(env: Mapping[str, str], work_dir: Path) -> None:
     """
     if podman_cli(["image", "exists", DEBIAN_IMAGE], env, check=False).returncode != 0:
         import_debian(env, work_dir)
-    host_ca = work_dir / "host-ca"
-    host_ca.mkdir(exist_ok=True)
-    for certificate in Path("/usr/local/share/ca-certificates").glob("*.crt"):
-        shutil.copy(certificate, host_ca)
     for name, tag in STAND_IN_TAGS.items():
         context = work_dir / f"stand-in-{name}"
         shutil.copytree(STAND_INS / name, context, dirs_exist_ok=True)
-        shutil.copytree(host_ca, context / "host-ca", dirs_exist_ok=True)
+        if "host-ca/" in (context / "Containerfile").read_text(encoding="utf-8"):
+            (context / "host-ca").mkdir(exist_ok=True)
+            for certificate in HOST_CA.glob("*.crt"):
+                shutil.copy(certificate, context / "host-ca")
         podman_cli(["build", "--quiet", "--format", "docker", "--tag", tag, str(context)], env)
 
 
