@@ -20,7 +20,7 @@ _passes: dict[str, int] = {}
 # Test functions whose passes the closing summary counts, by what they show about a variant.
 SUMMARY = {
     "test_variant_bakes_cleanly": "baked",
-    "test_variant_lints": "linted (ruff check + format)",
+    "test_variant_lints": "linted (ruff check + format, yamllint)",
     "test_variant_type_checks": "type-checked (mypy --strict + deptry)",
     "test_generated_suite_passes": "tested against real servers",
     "test_clean_install_passes": "installed clean into a fresh venv",

@@ -1,4 +1,4 @@
-"""Every combination of answers bakes into a clean project that lints and type-checks."""
+"""Every combination of answers bakes into a clean project that lints (ruff, yamllint) and type-checks."""
 
 import functools
 import os
@@ -121,6 +121,9 @@ def test_variant_lints(bake: Bake, answers: Answers) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
     formatted = run([str(BIN / "ruff"), "format", "--check", "--diff", "--no-cache", "."], project)
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    # Every YAML file (compose, CI, monitoring, pre-commit), under the project's own .yamllint.yaml.
+    yaml = run([str(BIN / "yamllint"), "--strict", "--format", "parsable", "."], project)
+    assert yaml.returncode == 0, yaml.stdout + yaml.stderr
 
 
 @pytest.mark.parametrize("answers", type_check_variants(), ids=variant_id)
