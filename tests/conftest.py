@@ -34,8 +34,8 @@ SUMMARY = {
     "test_gitlab_pipeline_and_renovate_are_valid_and_test_on_the_dev_services": (
         "with GitLab CI checked offline (schemas)"
     ),
-    "test_the_default_stack_comes_up_healthy_and_serves_a_client": (
-        "run in containers (image built, compose up --wait, HTTP round trip, down -v)"
+    "test_the_default_stack_comes_up_healthy_serves_a_client_and_is_scraped": (
+        "run in containers (image built, compose up --wait, HTTP round trip, Prometheus scrape, down -v)"
     ),
 }
 # A test reports a measurement with record_property(FIGURE + "seconds to 503", 0.02); the summary

@@ -24,6 +24,7 @@ STAND_IN_TAGS = {
     "python": "docker.io/library/python:3.11-slim",
     "postgres": "docker.io/library/postgres:15",
     "redis": "docker.io/library/redis:7",
+    "prometheus": "docker.io/prom/prometheus:v2.53.0",
 }
 DEBIAN_IMAGE = "localhost/debian:bookworm"
 # Certificate authorities this host adds to Debian's, for the stand-ins that COPY host-ca/.

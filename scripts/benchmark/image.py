@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from tests.compose_stack import Stack
 from tests.container_engine import container_engine
-from tests.served_app import free_port
 
 from .bake import bake, cookiecutter_config
 from .config import progress
@@ -37,7 +36,7 @@ MIB = 1024 * 1024
 def image_part(config: Config, workdir: Path) -> list[Row]:  # noqa: ARG001 - every part takes the run's config
     project = bake({"deployment": "docker-compose"}, workdir, cookiecutter_config(workdir))
     with container_engine(workdir) as engine:
-        stack = Stack(engine, project, free_port())
+        stack = Stack(engine, project)
         try:
             return measure(engine, stack)
         finally:
