@@ -23,6 +23,8 @@ TESTED_VERSIONS = "tested-versions.txt"
 CONSTRAINTS_LINE = "constraint-dependencies = []"
 REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SECRET_LINE = "SECRET_KEY="  # noqa: S105 - the variable name, not a secret
+# Git-ignored files made from their .example: the settings, and the Kubernetes dev overlay's Secret.
+SECRETS_FILES = (".env", "deploy/k8s/overlays/dev/secrets.env")
 
 
 def known_tags(variants: dict[str, Any]) -> set[str]:
@@ -158,15 +160,15 @@ def pin_tested_versions(root: Path) -> None:
     tested_path.unlink()
 
 
-def write_env(root: Path) -> None:
-    """`.env` from `.env.example` with a fresh secret key; an existing `.env` is kept."""
-    env = root / ".env"
-    if env.exists():
+def write_secrets(target: Path) -> None:
+    """`target` from `target`.example with a fresh secret key; an existing one is kept."""
+    example = target.with_name(f"{target.name}.example")
+    if target.exists() or not example.exists():
         return
-    lines = (root / ".env.example").read_text(encoding="utf-8").splitlines()
+    lines = example.read_text(encoding="utf-8").splitlines()
     secret = secrets.token_urlsafe(48)
     lines = [f"{SECRET_LINE}{secret}" if line.startswith(SECRET_LINE) else line for line in lines]
-    env.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -181,7 +183,8 @@ def main() -> int:
             remove(root / relative)
         manifest_path.unlink()
     pin_tested_versions(root)
-    write_env(root)
+    for secrets_file in SECRETS_FILES:
+        write_secrets(root / secrets_file)
     slug = answers["project_slug"]
     print(
         f"\nCreated {root}\n\n"

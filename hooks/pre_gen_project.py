@@ -77,6 +77,11 @@ def problems(answers: dict[str, Any]) -> list[str]:
     )
     if answers["use_celery"] is True and answers["use_redis"] is False:
         found.append("use_celery: Celery needs Redis as its broker; answer use_redis=true, or use_celery=false")
+    if answers["deployment"] == "kubernetes" and answers["database"] == "sqlite":
+        found.append(
+            "deployment: kubernetes runs pods on many nodes, which cannot share one SQLite file; "
+            "answer database=postgresql or mysql, or deployment=docker-compose or bare"
+        )
     return found
 
 

@@ -28,6 +28,9 @@ SUMMARY = {
     "test_image_and_compose_files_pass_their_linters_and_read_only_real_settings": (
         "with container files checked offline (hadolint, compose config, Compose schema)"
     ),
+    "test_kubernetes_overlays_render_validate_and_hang_together": (
+        "with Kubernetes manifests checked offline (kustomize, kubernetes-validate --strict, object checks)"
+    ),
     "test_github_workflows_and_dependabot_are_valid_pinned_and_test_on_the_dev_services": (
         "with GitHub CI checked offline (schemas, actionlint, pins)"
     ),

@@ -18,6 +18,9 @@ RENDERINGS = [
     answers | {"use_celery": answers["use_redis"]} for answers in combinations(["database", "use_redis", "deployment"])
 ]
 WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/template-update.yml"]
+# The deployment modes whose CI lints the Dockerfile, checks the mode's files and builds the image.
+IMAGE_BUILT = {"docker-compose", "kubernetes"}
+KUBERNETES_CHECKS = ["hadolint Dockerfile", "kubectl kustomize", "kubernetes-validate --strict", "docker build"]
 PINNED = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(?:\.\d+)*$")
 
 
@@ -57,9 +60,12 @@ def test_github_workflows_and_dependabot_are_valid_pinned_and_test_on_the_dev_se
     jobs = load_yaml(project / WORKFLOWS[0])["jobs"]
     services = jobs["test"].get("services", {})
     assert {service["image"]: service.get("env", {}) for service in services.values()} == dev_services(project)
-    assert ("deployment" in jobs) == (answers["deployment"] == "docker-compose")
+    assert ("deployment" in jobs) == (answers["deployment"] in IMAGE_BUILT)
+    if answers["deployment"] == "kubernetes":
+        script = "\n".join(step.get("run", "") for step in jobs["deployment"]["steps"])
+        assert all(check in script for check in KUBERNETES_CHECKS), script
     ecosystems = {update["package-ecosystem"] for update in load_yaml(project / ".github/dependabot.yml")["updates"]}
-    assert ecosystems == {"uv", "github-actions"} | ({"docker"} if answers["deployment"] == "docker-compose" else set())
+    assert ecosystems == {"uv", "github-actions"} | ({"docker"} if answers["deployment"] in IMAGE_BUILT else set())
 
 
 @pytest.mark.parametrize("answers", RENDERINGS, ids=variant_id)
@@ -79,7 +85,10 @@ def test_gitlab_pipeline_and_renovate_are_valid_and_test_on_the_dev_services(bak
     variables = pipeline["test"]["variables"]
     for environment in dev_services(project).values():
         assert environment.items() <= variables.items()
-    assert ("deployment" in pipeline) == (answers["deployment"] == "docker-compose")
+    assert ("deployment" in pipeline) == (answers["deployment"] in IMAGE_BUILT)
+    if answers["deployment"] == "kubernetes":
+        script = "\n".join(pipeline["deployment"]["script"])
+        assert all(check in script for check in KUBERNETES_CHECKS), script
 
 
 def test_no_ci_means_no_pipeline_files(bake: Bake) -> None:

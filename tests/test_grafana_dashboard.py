@@ -132,11 +132,15 @@ def test_every_query_parses_and_reads_only_what_the_variant_exposes(bake: Bake, 
     assert shown_nowhere == [], "exposed by this variant, on no panel"
 
 
-@pytest.mark.parametrize(("deployment", "prometheus"), [("docker-compose", "prometheus"), ("bare", "localhost")])
+@pytest.mark.parametrize(
+    ("deployment", "prometheus"),
+    [("docker-compose", "prometheus"), ("kubernetes", "prometheus.monitoring.svc"), ("bare", "localhost")],
+)
 def test_provisioning_parses_and_names_where_the_dashboards_are_mounted(
     bake: Bake, deployment: str, prometheus: str
 ) -> None:
-    """The datasource points at Prometheus where Grafana finds it: compose.yaml's service, or this host."""
+    """The datasource points at Prometheus where Grafana finds it: compose.yaml's service, a cluster
+    Service, or this host."""
     project = bake(deployment=deployment)
     assert provisioned_datasource(project) == {"type": "prometheus", "uid": "prometheus"}
     (datasource,) = load_yaml(project / DATASOURCES)["datasources"]

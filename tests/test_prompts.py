@@ -43,6 +43,11 @@ CRUFT = TEMPLATE / ".venv-cruft" / "bin" / "cruft"
             "use_celery: Celery needs Redis as its broker; answer use_redis=true, or use_celery=false",
             id="celery-without-redis",
         ),
+        pytest.param(
+            {"deployment": "kubernetes", "database": "sqlite"},
+            "deployment: kubernetes runs pods on many nodes, which cannot share one SQLite file",
+            id="sqlite-on-kubernetes",
+        ),
     ],
 )
 def test_invalid_answer_fails_with_one_line_and_leaves_nothing(

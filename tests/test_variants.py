@@ -77,7 +77,7 @@ def expected_files(answers: Answers) -> set[str]:
         )
         for path in feature["paths"]:
             owners[path.format(slug=SLUG)] = owners.get(path.format(slug=SLUG), False) or applies
-    expected = {".env"}
+    expected = {".env"} | ({"deploy/k8s/overlays/dev/secrets.env"} if answers["deployment"] == "kubernetes" else set())
     for path in files_of(PROJECT) - {MANIFEST, TESTED_VERSIONS}:
         parts = [shaped_name(part, answers) for part in path.replace("{{cookiecutter.project_slug}}", SLUG).split("/")]
         if None in parts:

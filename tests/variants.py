@@ -27,7 +27,9 @@ Answers = dict[str, Any]
 
 def is_valid(answers: Mapping[str, Any]) -> bool:
     """Whether hooks/pre_gen_project.py accepts these answers (tests/test_prompts.py shows the refusals)."""
-    return not (answers.get("use_celery", False) and answers.get("use_redis") is False)
+    celery_without_redis = answers.get("use_celery", False) and answers.get("use_redis") is False
+    sqlite_on_kubernetes = answers.get("deployment") == "kubernetes" and answers.get("database") == "sqlite"
+    return not (celery_without_redis or sqlite_on_kubernetes)
 
 
 # Variants the generated-suite tests always include: each framework on each database, with auth.
