@@ -31,6 +31,9 @@ SUMMARY = {
     "test_kubernetes_overlays_render_validate_and_hang_together": (
         "with Kubernetes manifests checked offline (kustomize, kubernetes-validate --strict, object checks)"
     ),
+    "test_the_dev_overlay_pods_run_and_serve": (
+        "with Kubernetes pods run by podman kube play (migration, api, worker: readiness, a task round trip)"
+    ),
     "test_github_workflows_and_dependabot_are_valid_pinned_and_test_on_the_dev_services": (
         "with GitHub CI checked offline (schemas, actionlint, pins)"
     ),

@@ -10,7 +10,6 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,11 @@ import pytest
 import yaml
 
 from tests.conftest import Bake
+from tests.kubernetes import NAME, SLUG, Object, of_kind, pod_labels, render, selects, workloads
 from tests.monitoring import load_yaml
 from tests.validators import failures
 from tests.variants import Answers, code_variants, is_valid, variant_id
 
-SLUG = "my_service"
-NAME = "my-service"
 # The newest Kubernetes the machine's kubectl speaks; kubernetes-validate bundles its schemas.
 KUBERNETES_VERSION = "1.32.0"
 OVERLAYS = {"dev": f"{NAME}-dev", "prod": NAME}
@@ -35,46 +33,6 @@ VARIANTS = [
 ]
 DATABASE_PORTS = {"postgresql": 5432, "mysql": 3306}
 TMP = "/tmp"  # noqa: S108 - the pods' one writable path, not a file this test writes
-
-Object = dict[str, Any]
-
-
-def render(project: Path, overlay: str) -> list[Object]:
-    result = subprocess.run(
-        ["kubectl", "kustomize", f"deploy/k8s/overlays/{overlay}"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"kubectl kustomize {overlay}: {result.stderr}"
-    (project / f"rendered-{overlay}.yaml").write_text(result.stdout, encoding="utf-8")
-    return [document for document in yaml.safe_load_all(result.stdout) if document]
-
-
-def of_kind(objects: list[Object], kind: str) -> dict[str, Object]:
-    return {item["metadata"]["name"]: item for item in objects if item["kind"] == kind}
-
-
-def workloads(objects: list[Object]) -> dict[str, Object]:
-    """The service's own Deployments and its Job (not the dev overlay's throwaway servers)."""
-    return {
-        name: item
-        for kind in ("Deployment", "Job")
-        for name, item in of_kind(objects, kind).items()
-        if item["metadata"]["labels"].get("app.kubernetes.io/name") == NAME
-    }
-
-
-def pod_labels(objects: list[Object]) -> Iterator[dict[str, str]]:
-    for kind in ("Deployment", "Job"):
-        for item in of_kind(objects, kind).values():
-            yield item["spec"]["template"]["metadata"]["labels"]
-
-
-def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
-    return all(labels.get(key) == value for key, value in selector.items())
 
 
 def settings_probe(project: Path, environment: dict[str, str], tmp_path: Path) -> dict[str, Any]:
