@@ -34,6 +34,9 @@ SUMMARY = {
     "test_the_dev_overlay_pods_run_and_serve": (
         "with Kubernetes pods run by podman kube play (migration, api, worker: readiness, a task round trip)"
     ),
+    "test_systemd_units_verify_score_and_wire_up": (
+        "with systemd units checked offline (systemd-analyze verify and security, wiring)"
+    ),
     "test_github_workflows_and_dependabot_are_valid_pinned_and_test_on_the_dev_services": (
         "with GitHub CI checked offline (schemas, actionlint, pins)"
     ),
