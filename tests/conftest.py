@@ -37,6 +37,9 @@ SUMMARY = {
     "test_systemd_units_verify_score_and_wire_up": (
         "with systemd units checked offline (systemd-analyze verify and security, wiring)"
     ),
+    "test_the_bare_project_boots_under_systemd_and_serves": (
+        "booted under systemd (make systemd-install, units active, readiness, a task round trip)"
+    ),
     "test_github_workflows_and_dependabot_are_valid_pinned_and_test_on_the_dev_services": (
         "with GitHub CI checked offline (schemas, actionlint, pins)"
     ),

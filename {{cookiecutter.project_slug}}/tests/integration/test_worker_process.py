@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from celery.result import AsyncResult
 
 STARTUP_SECONDS = 30
-# How long the test task lingers after its commit: the window in which the worker is killed.
-PAUSE_SECONDS = 1.0
+# How long the test task lingers after its commit: the window in which the worker is killed (the
+# test kills it as soon as it sees the commit).
+PAUSE_SECONDS = 0.5
 
 
 @contextmanager
