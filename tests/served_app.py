@@ -39,6 +39,7 @@ BACKGROUND_STARTUP_TIMEOUT_S = 60.0  # a Celery worker imports and forks more th
 STOP_TIMEOUT_S = 15.0  # then SIGKILL
 MIGRATE_TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.01  # fine enough to time a cold start
+TASK_TIMEOUT_S = 60.0  # for a task sent through the API to be run by a worker
 ERROR_LINES = 3  # of the app's output, in a ServeError
 # Passed on to the app; everything else (TEST_*, PYTEST_*, a developer's DATABASE_URL) is not.
 INHERITED = ("PATH", "LANG", "TMPDIR", "SYSTEMROOT")
@@ -271,3 +272,16 @@ def sign_up(client: httpx.Client, password: str = "correct horse battery staple"
         msg = f"login answered {login.status_code}: {login.text}"
         raise ServeError(msg)
     client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+
+
+def imported_through_the_worker(client: httpx.Client, name: str, quantity: int, logs: Callable[[], str]) -> None:
+    """POST an import task, wait until a worker has run it, and read its item back from the API."""
+    imported = client.post("/api/v1/items/imports", json={"items": [{"name": name, "quantity": quantity}]})
+    assert imported.status_code == HTTPStatus.ACCEPTED, imported.text
+    deadline = time.monotonic() + TASK_TIMEOUT_S
+    while (task := client.get(imported.headers["location"]).json())["state"] not in {"SUCCESS", "FAILURE"}:
+        assert time.monotonic() < deadline, f"{task}\n{logs()}"
+        time.sleep(0.2)
+    assert task["state"] == "SUCCESS", f"{task}\n{logs()}"
+    listed = client.get("/api/v1/items", params={"name": name})
+    assert [item["quantity"] for item in listed.json()["items"]] == [quantity], listed.text

@@ -13,9 +13,8 @@ import pytest
 from tests.compose_stack import Stack
 from tests.conftest import Bake
 from tests.container_engine import Engine
-from tests.served_app import sign_up
+from tests.served_app import imported_through_the_worker, sign_up
 
-TASK_TIMEOUT_SECONDS = 60
 # A 15 s scrape and evaluation interval: two rounds, and Prometheus's start.
 PROMETHEUS_TIMEOUT_SECONDS = 90
 
@@ -40,16 +39,8 @@ def test_the_default_stack_comes_up_healthy_serves_a_client_and_is_scraped(stack
         assert created.status_code == 201, created.text
         assert client.get(created.headers["location"]).json()["name"] == name
 
-        imported = client.post("/api/v1/items/imports", json={"items": [{"name": f"{name}-imported", "quantity": 1}]})
-        assert imported.status_code == 202, imported.text
-        deadline = time.monotonic() + TASK_TIMEOUT_SECONDS
-        while (task := client.get(imported.headers["location"]).json())["state"] not in {"SUCCESS", "FAILURE"}:
-            assert time.monotonic() < deadline, f"{task}\n{stack.logs()}"
-            time.sleep(0.2)
-        assert task["state"] == "SUCCESS", task
-        # The worker wrote it to the database the API reads.
-        listed = client.get("/api/v1/items", params={"name": f"{name}-imported"})
-        assert [item["quantity"] for item in listed.json()["items"]] == [1], listed.text
+        # The worker writes it to the database the API reads.
+        imported_through_the_worker(client, f"{name}-imported", 1, stack.logs)
 
         metrics = client.get("/metrics")
         assert metrics.status_code == 200, metrics.text

@@ -29,12 +29,11 @@ import yaml
 from tests.conftest import Bake
 from tests.container_engine import Engine, podman_cli
 from tests.kubernetes import NAME, SLUG, Object, of_kind, render, workloads
-from tests.served_app import HOST, free_port, sign_up
+from tests.served_app import HOST, free_port, imported_through_the_worker, sign_up
 from tests.servers import Server
 
 IMAGE = f"localhost/{NAME}:0.1.0-dev"  # the dev overlay's tag; podman finds `my-service:…` under localhost/
 READY_TIMEOUT_SECONDS = 90
-TASK_TIMEOUT_SECONDS = 60
 
 
 class Pods:
@@ -153,15 +152,7 @@ def test_the_dev_overlay_pods_run_and_serve(pods: Pods, bake: Bake, servers: dic
         assert ready["checks"]["database"]["migrations"] == "current", ready
         sign_up(client)
         name = f"item-{secrets.token_hex(4)}"
-        imported = client.post("/api/v1/items/imports", json={"items": [{"name": name, "quantity": 3}]})
-        assert imported.status_code == 202, imported.text
-        deadline = time.monotonic() + TASK_TIMEOUT_SECONDS
-        while (task := client.get(imported.headers["location"]).json())["state"] not in {"SUCCESS", "FAILURE"}:
-            assert time.monotonic() < deadline, f"{task}\n{pods.logs()}"
-            time.sleep(0.2)
-        assert task["state"] == "SUCCESS", task
-        listed = client.get("/api/v1/items", params={"name": name})
-        assert [item["quantity"] for item in listed.json()["items"]] == [3], listed.text
+        imported_through_the_worker(client, name, 3, pods.logs)
         # The worker's own metrics, on the port its container was given.
         scraped = httpx.get(f"http://{HOST}:{metrics_port}/metrics", timeout=10).text
         assert re.search(r"^celery_task_succeeded_total\{.*\} [1-9]", scraped, re.MULTILINE), scraped[-2000:]
