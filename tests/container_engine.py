@@ -49,6 +49,11 @@ class Engine:
     name: str
     env: Mapping[str, str]
 
+    @property
+    def podman_env(self) -> dict[str, str]:
+        """For the podman CLI itself (kube play, a systemd machine): the settings, not the Docker API socket."""
+        return {key: value for key, value in self.env.items() if key != "DOCKER_HOST"}
+
     def run(self, argv: list[str], *, cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
         """Run a client command against this engine; its output is kept for the caller's message."""
         env = os.environ | dict(self.env)

@@ -86,7 +86,7 @@ class Pods:
 @pytest.fixture
 def pods(container_engine: Engine, tmp_path: Path) -> Iterator[Pods]:
     assert shutil.which("podman"), "podman plays the pods: .ci/run installs it"
-    env = {key: value for key, value in container_engine.env.items() if key != "DOCKER_HOST"}
+    env = container_engine.podman_env
     played = Pods(env, tmp_path)
     try:
         yield played

@@ -53,7 +53,7 @@ class Machine:
 @pytest.fixture
 def machine(container_engine: Engine) -> Iterator[Machine]:
     assert shutil.which("podman"), "systemd boots in a podman container: .ci/run installs podman"
-    env = {key: value for key, value in container_engine.env.items() if key != "DOCKER_HOST"}
+    env = container_engine.podman_env
     podman_cli(["build", "--quiet", "--format", "docker", "--tag", IMAGE, str(MACHINE)], env)
     name = f"template-machine-{secrets.token_hex(4)}"
     podman_cli(["run", "--detach", "--name", name, "--systemd=always", IMAGE], env)

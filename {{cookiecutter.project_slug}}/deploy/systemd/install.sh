@@ -29,7 +29,7 @@ if [ ! -f "$settings" ]; then
 {%- endif %}
     .env.example >"$settings"
   chmod 0600 "$settings"
-  echo "install.sh: wrote $settings; {% if cookiecutter.database == "sqlite" %}{% if cookiecutter.use_redis %}set REDIS_URL there{% else %}review it{% endif %}{% else %}set DATABASE_URL{% if cookiecutter.use_redis %} and REDIS_URL{% endif %} there{% endif %}"
+  echo "install.sh: wrote $settings from .env.example; point its server URLs at this machine's servers"
 fi
 
 install -d "$units/$app-.service.d"
